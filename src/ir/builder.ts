@@ -7,7 +7,10 @@ import { Module, type Initializer } from './module.ts';
 import { Node } from './node.ts';
 import { OpContext } from './ops/context.ts';
 import { opDef, type OpName } from './ops/registry.ts';
-import type { TensorType } from './types.ts';
+import type { DType } from './dtype.ts';
+import { bf16FromF64, f16FromF64 } from '../numerics/float.ts';
+import { allocStorage, writeElement } from './storage.ts';
+import { TensorType } from './types.ts';
 import type { Value } from './value.ts';
 import { CommBuilder } from './builders/comm.ts';
 import { LayoutBuilder } from './builders/layout.ts';
@@ -102,6 +105,19 @@ export class Builder {
     this.module.addResource({ name, type, init, perRank: opts.perRank ?? false });
     const resultType = opts.perRank ? type.with({ shape: type.shape.slice(1) }) : type;
     return this.create('prim.constant', [], { value: { k: 'resource', v: name } }, { results: [resultType], hints: [opts.hint ?? name] }).result;
+  }
+
+  /**
+   * A constant whose every element is `value` (a `splat` resource), rank 0 unless a shape is
+   * given. Floats are rounded once to the dtype; integers are stored exactly.
+   */
+  splat(dtype: DType, value: number | bigint, opts: { shape?: readonly number[]; hint?: string } = {}): Value {
+    const data = allocStorage(dtype, 1);
+    if (dtype === 'f16') data[0] = f16FromF64(Number(value));
+    else if (dtype === 'bf16') data[0] = bf16FromF64(Number(value));
+    else if (dtype === 'i64' || dtype === 'u64') data[0] = BigInt(value);
+    else writeElement(dtype, data, 0, Number(value));
+    return this.constant(new TensorType(opts.shape ?? [], dtype), { kind: 'splat', data }, { hint: opts.hint ?? 'cst' });
   }
 
   /** Sets the graph's returned values (and its declared result types). */

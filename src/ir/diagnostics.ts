@@ -3,16 +3,26 @@
 
 export type ErrorCode = 'PARSE' | 'VERIFY' | 'RUNTIME' | 'IO';
 
+/** Where a parsed statement, graph or resource was written (1-based line and column). */
+export interface SourceLoc {
+  readonly source: string;
+  readonly line: number;
+  readonly col: number;
+}
+
 export class FractalError extends Error {
   override readonly name = 'FractalError';
+  /** The text position of the failing statement (VERIFY on parsed IR) or token (PARSE). */
+  loc?: SourceLoc;
   constructor(
     readonly code: ErrorCode,
     message: string,
     /** Rule id such as `dynamic_quant.4`, for rule violations. */
     readonly rule?: string,
-    options?: { cause?: unknown },
+    options?: { cause?: unknown; loc?: SourceLoc },
   ) {
     super(message, options);
+    if (options?.loc) this.loc = options.loc;
   }
 }
 

@@ -1,5 +1,5 @@
 // A graph: parameters, statements in topological order, returned values and attributes.
-import { FractalError } from './diagnostics.ts';
+import { FractalError, type SourceLoc } from './diagnostics.ts';
 import type { Module } from './module.ts';
 import type { Node } from './node.ts';
 import type { TensorType } from './types.ts';
@@ -16,6 +16,9 @@ export class Graph {
   nodes: Node[] = [];
   outputs: Value[] = [];
   module: Module | undefined;
+  /** Where a parsed graph's header and its `return` were written (for diagnostics). */
+  loc?: SourceLoc;
+  returnLoc?: SourceLoc;
 
   constructor(
     public name: string,

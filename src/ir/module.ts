@@ -1,5 +1,5 @@
 // A module: graphs plus the resources their constants read (ir.md §2.2, §3).
-import { FractalError } from './diagnostics.ts';
+import { FractalError, type SourceLoc } from './diagnostics.ts';
 import type { Graph } from './graph.ts';
 import type { Storage } from './storage.ts';
 import type { TensorType } from './types.ts';
@@ -19,6 +19,8 @@ export interface Resource {
   type: TensorType;
   init: Initializer;
   perRank: boolean;
+  /** Where a parsed resource was written (for diagnostics). */
+  loc?: SourceLoc;
 }
 
 export class Module {

@@ -36,20 +36,33 @@ function exponentOf(a: number): number {
   return e;
 }
 
-/** float64 -> float16 bits, one RNE rounding (no detour through f32). */
+const f64Scratch = new Float64Array(1);
+const f64Words = new Uint32Array(f64Scratch.buffer);
+
+/**
+ * float64 -> float16 bits, one RNE rounding (no detour through f32). Works on the float64 bits
+ * (no log/pow): it sits in the hot loops of f16 arithmetic.
+ */
 export function f16FromF64(v: number): number {
-  if (v !== v) return F16_NAN;
-  const sign = v < 0 || Object.is(v, -0) ? 0x8000 : 0;
-  const a = Math.abs(v);
-  if (a >= 65520) return sign | 0x7c00; // 65520 is the tie between 65504 and 2^16: even -> Inf
-  if (a < 6.103515625e-5) return sign | rne(a * 16777216); // subnormal: units of 2^-24 (1024 = min normal)
-  let e = exponentOf(a);
-  let m = rne((a / 2 ** e - 1) * 1024);
-  if (m === 1024) {
-    m = 0;
-    e++;
+  f64Scratch[0] = v;
+  const hi = f64Words[1]!;
+  const sign = (hi >>> 16) & 0x8000;
+  const exp = (hi >>> 20) & 0x7ff;
+  if (exp === 0x7ff) return (hi & 0xfffff) | f64Words[0]! ? F16_NAN : sign | 0x7c00;
+  if (exp < 1009) {
+    // below 2^-14: f16 subnormals are multiples of 2^-24; scaling is exact, then round half-even
+    const a = (sign ? -v : v) * 16777216;
+    const r = Math.round(a);
+    return sign | (r - a === 0.5 && (r & 1) !== 0 ? r - 1 : r); // r = 1024 is the smallest normal
   }
-  return sign | ((e + 15) << 10) | m;
+  if (exp > 1038) return sign | 0x7c00; // >= 2^16
+  // Keep the top 10 of the 52 fraction bits; the 10 dropped bits of the high word and the low
+  // word decide the rounding. A carry out of the fraction bumps the exponent (up to Inf).
+  const frac = hi & 0xfffff;
+  const rest = frac & 0x3ff;
+  let h = ((exp - 1008) << 10) | (frac >>> 10);
+  if (rest > 0x200 || (rest === 0x200 && (f64Words[0]! !== 0 || (h & 1) !== 0))) h++;
+  return sign | (h > 0x7c00 ? 0x7c00 : h);
 }
 
 /** float16 bits -> its exact value as a number. */
@@ -110,4 +123,10 @@ export function ulpOf(format: 'f32' | 'f16' | 'bf16', v: number): number {
   if (!Number.isFinite(a)) return Infinity;
   const e = a === 0 ? minExp : Math.max(exponentOf(a), minExp);
   return 2 ** (e - mant);
+}
+
+/** bf16FromF32 on an f32 bit pattern (for loops that already hold the bits in a Uint32Array view). */
+export function bf16FromF32Bits(u: number): number {
+  if ((u & 0x7fffffff) > 0x7f800000) return BF16_NAN;
+  return ((u + 0x7fff + ((u >>> 16) & 1)) >>> 16) & 0xffff;
 }

@@ -36,7 +36,8 @@ export interface OpDef {
   readonly attrs: Readonly<Record<string, AttrSpec>>;
   /**
    * Rule id reported when a required operand is absent (`npu.*` NULLPTR rules, e.g.
-   * `dynamic_quant.1`); defaults to `ir.2`.
+   * `dynamic_quant.1`); defaults to `ir.2`. An op that sets it checks presence in its own
+   * `verify`, in its spec's rule order (the generic arity check leaves that to it).
    */
   readonly nullRule?: string;
   /**

@@ -1,0 +1,193 @@
+// prim.add, sub, mul, div, max, min (ir.md §6.2) with NumPy broadcasting. Floats: f32 rounds
+// each result once (fround of the float64 result of two f32 values is the correctly rounded f32
+// result), f16 rounds the exact result once (float64 holds it exactly or rounds it harmlessly),
+// bf16 computes in f32 then rounds to bf16, as the device does. Integers wrap in their width.
+import { FractalError } from '../../../ir/diagnostics.ts';
+import type { DType } from '../../../ir/dtype.ts';
+import { allocStorage, type Storage } from '../../../ir/storage.ts';
+import { numelOf } from '../../../ir/types.ts';
+import { bf16FromF32, f16FromF64, F32_NAN_BITS } from '../../../numerics/float.ts';
+import { packInt4 } from '../../../numerics/int4.ts';
+import { broadcastPlan, type IndexPlan } from '../broadcast-index.ts';
+import { isWide, readNumbers, type NumberArray } from '../element-access.ts';
+import type { Kernel } from '../kernel.ts';
+
+export type BinaryOp = 'add' | 'sub' | 'mul' | 'div' | 'max' | 'min';
+
+/** `x op y` in float64 on exact values; max/min propagate NaN and order -0 below +0. */
+function floatOp(op: BinaryOp, x: number, y: number): number {
+  switch (op) {
+    case 'add':
+      return x + y;
+    case 'sub':
+      return x - y;
+    case 'mul':
+      return x * y;
+    case 'div':
+      return x / y;
+    case 'max':
+      if (x > y) return x;
+      if (y > x) return y;
+      // Equal zeros: +0 wins unless both are -0, which is what x + y gives. Otherwise NaN.
+      return x === y ? (x === 0 ? x + y : x) : NaN;
+    case 'min':
+      if (x < y) return x;
+      if (y < x) return y;
+      // Equal zeros: -0 wins if either is -0, which is -(-x - y).
+      return x === y ? (x === 0 ? -(-x - y) : x) : NaN;
+  }
+}
+
+/** `x op y` for integers of at most 32 bits; the caller's store wraps it to the dtype. */
+function intOp(op: BinaryOp, x: number, y: number): number {
+  switch (op) {
+    case 'add':
+      return x + y;
+    case 'sub':
+      return x - y;
+    case 'mul':
+      return Math.imul(x, y);
+    case 'max':
+      return x > y ? x : y;
+    case 'min':
+      return x < y ? x : y;
+    case 'div':
+      throw new FractalError('RUNTIME', 'prim.div: integer division does not exist (ir.md §6.2)', 'prim.2');
+  }
+}
+
+function wideOp(op: BinaryOp, x: bigint, y: bigint): bigint {
+  switch (op) {
+    case 'add':
+      return x + y;
+    case 'sub':
+      return x - y;
+    case 'mul':
+      return x * y;
+    case 'max':
+      return x > y ? x : y;
+    case 'min':
+      return x < y ? x : y;
+    case 'div':
+      throw new FractalError('RUNTIME', 'prim.div: integer division does not exist (ir.md §6.2)', 'prim.2');
+  }
+}
+
+/**
+ * `a op b` broadcast to `outShape`, in `dtype` (both operands have it). Returns the result
+ * container.
+ */
+export function binaryElementwise(
+  op: BinaryOp,
+  dtype: DType,
+  a: Storage,
+  aShape: readonly number[],
+  b: Storage,
+  bShape: readonly number[],
+  outShape: readonly number[],
+): Storage {
+  const plan = broadcastPlan(outShape, [aShape, bShape]);
+  const n = numelOf(outShape);
+  if (isWide(dtype)) {
+    const out = allocStorage(dtype, n) as BigInt64Array | BigUint64Array;
+    wideLoop(op, plan, a as BigInt64Array | BigUint64Array, b as BigInt64Array | BigUint64Array, out);
+    return out;
+  }
+  const x = readNumbers(dtype, a, numelOf(aShape));
+  const y = readNumbers(dtype, b, numelOf(bShape));
+  switch (dtype) {
+    case 'f32': {
+      const out = new Float32Array(n);
+      f32Loop(op, plan, x, y, out, new Uint32Array(out.buffer));
+      return out;
+    }
+    case 'f16':
+    case 'bf16': {
+      const out = new Uint16Array(n);
+      half16Loop(op, plan, x, y, out, dtype === 'bf16');
+      return out;
+    }
+    case 'i4': {
+      const values = new Int8Array(n);
+      intLoop(op, plan, x, y, values);
+      return packInt4(values);
+    }
+    default: {
+      if (dtype === 'i1') throw new FractalError('RUNTIME', `prim.${op}: dtype ${dtype} is not supported`, 'prim.2');
+      const out = allocStorage(dtype, n) as Int8Array | Uint8Array | Int32Array;
+      intLoop(op, plan, x, y, out);
+      return out;
+    }
+  }
+}
+
+function f32Loop(op: BinaryOp, plan: IndexPlan, x: NumberArray, y: NumberArray, out: Float32Array, bits: Uint32Array): void {
+  const { outer, inner } = plan;
+  const [sa, sb] = plan.steps as [number, number];
+  const [ba, bb] = plan.bases as [Int32Array, Int32Array];
+  for (let r = 0, o = 0; r < outer; r++) {
+    for (let t = 0, i = ba[r]!, j = bb[r]!; t < inner; t++, o++, i += sa, j += sb) {
+      const v = floatOp(op, x[i]!, y[j]!);
+      if (v === v) out[o] = v;
+      else bits[o] = F32_NAN_BITS;
+    }
+  }
+}
+
+function half16Loop(op: BinaryOp, plan: IndexPlan, x: NumberArray, y: NumberArray, out: Uint16Array, bf16: boolean): void {
+  const { outer, inner } = plan;
+  const [sa, sb] = plan.steps as [number, number];
+  const [ba, bb] = plan.bases as [Int32Array, Int32Array];
+  for (let r = 0, o = 0; r < outer; r++) {
+    if (bf16) {
+      for (let t = 0, i = ba[r]!, j = bb[r]!; t < inner; t++, o++, i += sa, j += sb) {
+        out[o] = bf16FromF32(Math.fround(floatOp(op, x[i]!, y[j]!)));
+      }
+    } else {
+      for (let t = 0, i = ba[r]!, j = bb[r]!; t < inner; t++, o++, i += sa, j += sb) {
+        out[o] = f16FromF64(floatOp(op, x[i]!, y[j]!));
+      }
+    }
+  }
+}
+
+function intLoop(op: BinaryOp, plan: IndexPlan, x: NumberArray, y: NumberArray, out: Int8Array | Uint8Array | Int32Array): void {
+  const { outer, inner } = plan;
+  const [sa, sb] = plan.steps as [number, number];
+  const [ba, bb] = plan.bases as [Int32Array, Int32Array];
+  for (let r = 0, o = 0; r < outer; r++) {
+    for (let t = 0, i = ba[r]!, j = bb[r]!; t < inner; t++, o++, i += sa, j += sb) out[o] = intOp(op, x[i]!, y[j]!);
+  }
+}
+
+function wideLoop(
+  op: BinaryOp,
+  plan: IndexPlan,
+  x: BigInt64Array | BigUint64Array,
+  y: BigInt64Array | BigUint64Array,
+  out: BigInt64Array | BigUint64Array,
+): void {
+  const { outer, inner } = plan;
+  const [sa, sb] = plan.steps as [number, number];
+  const [ba, bb] = plan.bases as [Int32Array, Int32Array];
+  // Storing into a BigInt64Array / BigUint64Array reduces mod 2^64: that is the wrap.
+  for (let r = 0, o = 0; r < outer; r++) {
+    for (let t = 0, i = ba[r]!, j = bb[r]!; t < inner; t++, o++, i += sa, j += sb) out[o] = wideOp(op, x[i]!, y[j]!);
+  }
+}
+
+function binaryKernel(op: BinaryOp): Kernel {
+  return (inputs, ctx) => {
+    const a = inputs[0]!;
+    const b = inputs[1]!;
+    const type = ctx.node.results[0]!.type;
+    return [{ type, data: binaryElementwise(op, type.dtype, a.data, a.type.shape, b.data, b.type.shape, type.shape) }];
+  };
+}
+
+export const addKernel = binaryKernel('add');
+export const subKernel = binaryKernel('sub');
+export const mulKernel = binaryKernel('mul');
+export const divKernel = binaryKernel('div');
+export const maxKernel = binaryKernel('max');
+export const minKernel = binaryKernel('min');

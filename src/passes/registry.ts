@@ -1,0 +1,27 @@
+// Passes by name: the one list a new pass is registered in (pipeline strings use these names,
+// which equal the passes' file names). The fusion and layout passes of ir.md §9.2 (fuse-quant,
+// fuse-*, assign-weight-layout, fold-trans-data, decompose) are added here as their files land.
+import { FractalError } from '../ir/diagnostics.ts';
+import { canonicalize } from './canonicalize.ts';
+import { constantFold } from './constant-fold.ts';
+import { cse } from './cse.ts';
+import { dce } from './dce.ts';
+import type { Pass } from './pass.ts';
+
+export const PASSES: readonly Pass[] = [canonicalize, constantFold, cse, dce];
+
+const BY_NAME = new Map(PASSES.map((p) => [p.name, p]));
+
+export function passNames(): string[] {
+  return [...BY_NAME.keys()];
+}
+
+export function hasPass(name: string): boolean {
+  return BY_NAME.has(name);
+}
+
+export function passByName(name: string): Pass {
+  const p = BY_NAME.get(name);
+  if (!p) throw new FractalError('PARSE', `pipeline: unknown pass '${name}' (known: ${passNames().join(', ')})`);
+  return p;
+}
