@@ -3,7 +3,7 @@
 //   RUN: print           CHECK lines against the printed module
 //   RUN: opt --pipeline  CHECK lines against the module printed after the pipeline
 // Every chunk that verifies must also round-trip through the printer.
-import { readdirSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
@@ -12,7 +12,7 @@ import type { Module } from '../src/ir/module.ts';
 import { parseModule } from '../src/ir/parse.ts';
 import { printModule } from '../src/ir/print.ts';
 import { fileCheck } from './helpers/filecheck.ts';
-import { readFixture, type Chunk, type Fixture } from './helpers/fixtures.ts';
+import { parseFixture, type Chunk, type Fixture } from './helpers/fixtures.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const files = readdirSync(join(ROOT, 'test'), { recursive: true, encoding: 'utf8' })
@@ -33,7 +33,7 @@ async function loadRunPipeline(): Promise<RunPipeline> {
 const isBlank = (chunk: Chunk) => chunk.text.split('\n').every((l) => /^\s*(\/\/.*)?$/.test(l));
 
 for (const file of files) {
-  const fixture = readFixture(join(ROOT, file));
+  const fixture = parseFixture(readFileSync(join(ROOT, file), 'utf8'), file);
   describe(file, () => {
     const run = fixture.run;
     if (run.kind === 'unknown') {

@@ -18,6 +18,8 @@ export type RegisterCommand = (program: Command, cli: Cli) => void;
 const COMMANDS: (() => Promise<{ register: RegisterCommand }>)[] = [
   () => import('./print.ts'),
   () => import('./verify.ts'),
+  () => import('./run.ts'),
+  () => import('./case.ts'),
 ];
 
 export async function buildProgram(cli: Cli): Promise<Command> {
@@ -40,7 +42,7 @@ function processCli(): Cli {
 
 /**
  * Runs the program on `argv` (the arguments after the program name) and returns the exit
- * status: a FractalError prints `error: <message>` and gives 1.
+ * status: a FractalError prints `error: <message>` (and where it was written) and gives 1.
  */
 export async function main(argv: readonly string[], cli: Cli = processCli()): Promise<number> {
   try {
@@ -50,7 +52,9 @@ export async function main(argv: readonly string[], cli: Cli = processCli()): Pr
   } catch (e) {
     if (e instanceof CommanderError) return e.exitCode;
     if (e instanceof FractalError) {
-      cli.err(`error: ${e.message}\n`);
+      // PARSE messages start with their position; other errors of parsed text get it after.
+      const at = e.loc && e.code !== 'PARSE' ? `  at ${e.loc.source}:${e.loc.line}:${e.loc.col}\n` : '';
+      cli.err(`error: ${e.message}\n${at}`);
       return 1;
     }
     cli.err(`error: internal error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);

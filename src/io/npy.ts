@@ -144,6 +144,9 @@ export function readNpy(path: string): NpyArray {
     const data = allocData(h, path);
     readFully(fd, new Uint8Array(data.buffer, 0, data.byteLength), h.dataOffset, path);
     return { dtype: h.dtype, shape: h.shape, data };
+  } catch (e) {
+    if (e instanceof FractalError) throw e;
+    throw ioError(path, 'cannot read the file', (e as NodeJS.ErrnoException).code ?? (e as Error).message);
   } finally {
     closeSync(fd);
   }

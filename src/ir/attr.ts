@@ -1,6 +1,6 @@
 // Attribute values (ir.md §2.4). Values are tagged like MLIR attributes, so an int and a float
 // never blur and printing needs no schema; op schemas say which kinds they accept.
-import type { DType } from './dtype.ts';
+import { isDType, type DType } from './dtype.ts';
 import type { Layout } from './layout.ts';
 
 export type Attr =
@@ -62,6 +62,9 @@ export function coerceAttr(kind: AttrKind, a: Attr): Attr | undefined {
       return a.k === 'int' || a.k === 'float' ? a : undefined;
     case 'ints':
       return a.k === 'array' && a.v.every((x) => x.k === 'int') ? a : undefined;
+    case 'dtype':
+      // Builders pass plain strings; only the dtype names of ir.md §1.1 are dtypes.
+      return a.k === 'dtype' && isDType(a.v) ? a : undefined;
     default:
       return a.k === kind ? a : undefined;
   }

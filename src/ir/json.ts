@@ -265,7 +265,7 @@ class JsonReader {
         const bytes = Buffer.from(b64, 'base64');
         const Ctor = STORAGE_CTOR[type.dtype];
         const n = o['kind'] === 'dense' ? containerLength(type.dtype, numelOf(type.shape)) : 1;
-        if (bytes.length !== n * Ctor.BYTES_PER_ELEMENT) this.fail(`${path}.base64`, `${n * Ctor.BYTES_PER_ELEMENT} bytes for ${type}`, `${bytes.length} bytes`);
+        if (bytes.length !== n * Ctor.BYTES_PER_ELEMENT) this.fail(`${path}.base64`, `${n * Ctor.BYTES_PER_ELEMENT} bytes for ${type}`, bytes.length);
         const data: Storage = new Ctor(n);
         new Uint8Array(data.buffer).set(bytes);
         return { kind: o['kind'], data };

@@ -221,7 +221,7 @@ class Parser {
     let i = 0;
     const close = this.commaList(')', () => {
       const t = this.tok;
-      if (i >= operands.length) this.fail(`')' (the statement has ${operands.length} operands)`);
+      if (i >= operands.length) this.fail(`')' (the statement has ${operands.length} operand${operands.length === 1 ? '' : 's'})`);
       const v = operands[i];
       if (this.isWord('none')) {
         if (v) this.fail(`${v.type} (the type of ${operandNames[i]})`);

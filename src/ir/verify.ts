@@ -1,6 +1,6 @@
 // The verifier: structural rules of ir.md (§1.2 types, §2.3 counts, §2.4 attributes, §2.6
 // graphs, §3.1 resources) and then each op's own rules, in order; the first failure throws.
-import { coerceAttr, type Attrs } from './attr.ts';
+import { attrToJs, coerceAttr, type Attrs } from './attr.ts';
 import { FractalError, ruleError, show, type SourceLoc } from './diagnostics.ts';
 import { checkInitializer } from './elements.ts';
 import type { Graph } from './graph.ts';
@@ -35,7 +35,7 @@ export function checkAttrs(def: OpDef, attrs: Attrs, subject: () => string): Att
     const spec = Object.hasOwn(def.attrs, k) ? def.attrs[k] : undefined;
     if (!spec) throw ruleError('VERIFY', subject(), 'ir.3', `unknown attribute '${k}'`, k);
     const v = coerceAttr(spec.kind, a);
-    if (!v) throw ruleError('VERIFY', subject(), 'ir.3', `attribute ${k} must be of kind ${spec.kind}`, a.k);
+    if (!v) throw ruleError('VERIFY', subject(), 'ir.3', `attribute ${k} must be of kind ${spec.kind}`, `${a.k} ${show(attrToJs(a))}`);
     out[k] = v;
   }
   for (const [k, spec] of Object.entries(def.attrs)) {

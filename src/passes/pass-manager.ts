@@ -7,11 +7,13 @@ import type { Module } from '../ir/module.ts';
 import { printModule } from '../ir/print.ts';
 import { verifyModule } from '../ir/verify.ts';
 import type { Evaluator } from './evaluator.ts';
-import type { PassContext } from './pass.ts';
+import type { Pass, PassContext } from './pass.ts';
 import { NAMED_PIPELINES } from './pipelines.ts';
 import { hasPass, passByName, passNames } from './registry.ts';
 
 export interface PipelineOptions {
+  /** Passes of your own, usable by name in this pipeline next to the registered ones. */
+  readonly passes?: readonly Pass[];
   /** Verify the input and the module after every pass (default true). */
   readonly verifyEach?: boolean;
   /** Dump the IR before / after every pass, or after each pass that changed it. */
@@ -82,7 +84,7 @@ export class PipelineError extends FractalError {
         `  reproduce: run --pipeline "${pass}" on the IR before the pass (error.irBefore)`,
       ].join('\n'),
       inner?.rule,
-      { cause },
+      inner?.loc ? { cause, loc: inner.loc } : { cause },
     );
   }
 }
@@ -91,7 +93,8 @@ export class PipelineError extends FractalError {
  * The pass names of a pipeline string: comma-separated, whitespace around names ignored, named
  * pipelines (`default`) expanded. An empty or unknown name is a PARSE error with its column.
  */
-export function parsePipeline(text: string): string[] {
+export function parsePipeline(text: string, extra: readonly Pass[] = []): string[] {
+  const lookup = resolver(extra);
   const out: string[] = [];
   let col = 1;
   for (const part of text.split(',')) {
@@ -103,20 +106,31 @@ export function parsePipeline(text: string): string[] {
     }
     const named = NAMED_PIPELINES[name];
     if (named) out.push(...named);
-    else if (hasPass(name)) out.push(name);
+    else if (lookup.has(name)) out.push(name);
     else {
-      const known = [...passNames(), ...Object.keys(NAMED_PIPELINES)].sort().join(', ');
+      const known = [...lookup.names(), ...Object.keys(NAMED_PIPELINES)].sort().join(', ');
       throw new FractalError('PARSE', `pipeline:1:${at}: expected a pass name (${known}), got '${name}'`);
     }
     col += part.length + 1;
   }
   // Resolving here reports a named pipeline whose passes are not all registered.
-  for (const name of out) passByName(name);
+  for (const name of out) lookup.get(name);
   return out;
 }
 
+/** The registry, with a run's own passes taking precedence. */
+function resolver(extra: readonly Pass[]) {
+  const own = new Map(extra.map((p) => [p.name, p]));
+  return {
+    has: (name: string) => own.has(name) || hasPass(name),
+    get: (name: string): Pass => own.get(name) ?? passByName(name),
+    names: () => [...new Set([...passNames(), ...own.keys()])],
+  };
+}
+
 export function runPipeline(module: Module, pipeline: string, options: PipelineOptions = {}): PipelineResult {
-  const names = parsePipeline(pipeline);
+  const names = parsePipeline(pipeline, options.passes);
+  const lookup = resolver(options.passes ?? []);
   const verifyEach = options.verifyEach ?? true;
   const strict = options.strict ?? false;
   const warnings: Warning[] = [];
@@ -133,7 +147,7 @@ export function runPipeline(module: Module, pipeline: string, options: PipelineO
   if (verifyEach) verifyModule(module);
   let changed = false;
   names.forEach((name, index) => {
-    const pass = passByName(name);
+    const pass = lookup.get(name);
     const before = printModule(module);
     const fail = (e: unknown) => new PipelineError(name, names.slice(0, index), pipeline, before, e);
     if (options.printBefore) dumps.push({ pass: name, index, when: 'before', ir: before });

@@ -153,6 +153,7 @@ describe('.npy malformed files', () => {
     writeFileSync(path, npyBytes(good, data.subarray(0, 4)));
     expect(ioError(() => readNpy(path)).message).toContain(`${path}: data size does not match the header`);
     expect(ioError(() => readNpy(join(dir, 'none.npy'))).message).toBe(`${join(dir, 'none.npy')}: cannot open the file, got ENOENT`);
+    expect(ioError(() => readNpy(dir)).message).toBe(`${dir}: cannot read the file, got EISDIR`);
     writeFileSync(path, npyBytes(good, data));
     expect(readNpy(path).shape).toEqual([2, 2]);
     expect(readFileSync(path).length).toBe(128 + 16);

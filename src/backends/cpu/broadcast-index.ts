@@ -1,6 +1,7 @@
 // Run-time index mapping for broadcasting (ir.md §6.1) and other strided walks. A shape is
 // walked in row-major order as `outer` runs of `inner` elements; within a run each input
 // advances by a fixed step, so kernels keep a plain typed loop and look up one base per run.
+import { stridesOf } from '../../ir/types.ts';
 
 export interface IndexPlan {
   readonly outer: number;
@@ -9,16 +10,6 @@ export interface IndexPlan {
   readonly steps: readonly number[];
   /** Per input: the index of its element at the start of each run. */
   readonly bases: readonly Int32Array[];
-}
-
-/** Row-major strides of a shape. */
-export function rowMajorStrides(shape: readonly number[]): number[] {
-  const st = new Array<number>(shape.length);
-  for (let i = shape.length - 1, acc = 1; i >= 0; i--) {
-    st[i] = acc;
-    acc *= shape[i]!;
-  }
-  return st;
 }
 
 /**
@@ -75,7 +66,7 @@ export function stridePlan(
 /** Plans the walk over `outShape` for inputs that broadcast to it (NumPy: aligned at the right). */
 export function broadcastPlan(outShape: readonly number[], inShapes: readonly (readonly number[])[]): IndexPlan {
   const strides = inShapes.map((s) => {
-    const own = rowMajorStrides(s);
+    const own = stridesOf(s);
     const off = outShape.length - s.length;
     return outShape.map((_, a) => (a < off || s[a - off] === 1 ? 0 : own[a - off]!));
   });

@@ -2,7 +2,7 @@
 // (arithmetic), raw words (data movement) and bigints (i64/u64).
 import type { DType } from '../../ir/dtype.ts';
 import type { Storage } from '../../ir/storage.ts';
-import { BF16_TO_F32, F16_TO_F32, F32_NAN_BITS } from '../../numerics/float.ts';
+import { BF16_NAN, BF16_TO_F32, F16_TO_F32, F32_NAN_BITS } from '../../numerics/float.ts';
 import { packInt4, unpackInt4 } from '../../numerics/int4.ts';
 
 /** Exact element values of a dtype up to 32 bits. */
@@ -38,21 +38,26 @@ export function readNumbers(dtype: Exclude<DType, 'i64' | 'u64'>, data: Storage,
   }
 }
 
-/**
- * An f32 result array and its bit view, for writing the canonical NaN (ir.md §1.1): a NaN
- * number stored into a Float32Array may keep whatever payload the engine carries.
- */
-export function f32Output(numel: number): { values: Float32Array; bits: Uint32Array } {
-  const values = new Float32Array(numel);
-  return { values, bits: new Uint32Array(values.buffer) };
-}
-
 /** Rewrites every NaN of an f32 array as the canonical quiet NaN. */
 export function canonicalizeF32(values: Float32Array): void {
   let bits: Uint32Array | undefined;
   for (let i = 0; i < values.length; i++) {
     if (values[i] !== values[i]) (bits ??= new Uint32Array(values.buffer, values.byteOffset, values.length))[i] = F32_NAN_BITS;
   }
+}
+
+/**
+ * f32 values rounded to bfloat16 bits (RNE on the upper half, NaN -> 0x7FC0): bf16FromF32 of
+ * float.ts over a whole array, reading the bits through a view instead of one at a time.
+ */
+export function bf16FromF32Array(values: Float32Array): Uint16Array {
+  const bits = new Uint32Array(values.buffer, values.byteOffset, values.length);
+  const out = new Uint16Array(values.length);
+  for (let i = 0; i < out.length; i++) {
+    const u = bits[i]!;
+    out[i] = (u & 0x7fffffff) > 0x7f800000 ? BF16_NAN : (u + 0x7fff + ((u >>> 16) & 1)) >>> 16;
+  }
+  return out;
 }
 
 /** Elements as unsigned machine words of their width, for kernels that only move bits. */

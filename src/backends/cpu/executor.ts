@@ -49,14 +49,13 @@ interface Step {
 
 /** A graph ordered once into steps over numbered value slots (parameters first). */
 export interface Plan {
-  readonly graph: Graph;
   readonly steps: readonly Step[];
   readonly slotNames: readonly string[];
   readonly slotTypes: readonly TensorType[];
-  readonly params: number;
   readonly outputs: readonly number[];
 }
 
+/** Steps in statement order (a verified graph is topologically ordered, [ir.4]). */
 export function planGraph(graph: Graph, kernels: KernelTable): Plan {
   const names = valueNames(graph);
   const slot = new Map<Value, number>();
@@ -92,7 +91,7 @@ export function planGraph(graph: Graph, kernels: KernelTable): Plan {
     const at = lastUse.get(s) ?? producer[s]!;
     if (!kept.has(s) && at >= 0) steps[at]!.frees.push(s);
   }
-  return { graph, steps, slotNames, slotTypes, params: graph.params.length, outputs };
+  return { steps, slotNames, slotTypes, outputs };
 }
 
 export interface RankResult {
@@ -256,6 +255,7 @@ export async function run(module: Module, feeds: Feeds, options: CpuRunOptions =
   let results: RankResult[];
   if (mode === 'inline') results = await runInline(planGraph(graph, options.kernels ?? KERNELS), perRank, options.onFree);
   else if (mode === 'workers') {
+    if (options.kernels || options.onFree) throw new FractalError('RUNTIME', 'run: the kernels and onFree options work in inline mode only, got mode workers');
     planGraph(graph, KERNELS); // fails early on a missing kernel
     results = await runInWorkers(plainModule(module), graph.name, perRank, options.timeoutMs);
   } else throw new FractalError('RUNTIME', `run: mode must be inline or workers, got ${String(mode)}`);

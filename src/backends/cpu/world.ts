@@ -200,21 +200,27 @@ export class SharedCollective implements Collective {
       return;
     }
     const deadline = Date.now() + timeoutMs;
-    while (Atomics.load(ctl, GEN) === gen) {
-      this.checkAbort();
-      for (let r = 0; r < size; r++) {
-        if (Atomics.load(ctl, DONE + r)) {
-          this.abort();
-          throw leftError(this.rank, r);
+    // A pending waitAsync does not keep a worker's event loop alive; this timer does.
+    const alive = setInterval(() => undefined, 1 << 30);
+    try {
+      while (Atomics.load(ctl, GEN) === gen) {
+        this.checkAbort();
+        for (let r = 0; r < size; r++) {
+          if (Atomics.load(ctl, DONE + r)) {
+            this.abort();
+            throw leftError(this.rank, r);
+          }
         }
+        const left = deadline - Date.now();
+        if (left <= 0) {
+          this.abort();
+          throw new FractalError('RUNTIME', `rank ${this.rank}: waited ${timeoutMs} ms at a collective for the other ranks, got ${Atomics.load(ctl, COUNT)} of ${size} arrived`);
+        }
+        const w = waitAsync(ctl, GEN, gen, left);
+        if (w.async) await w.value;
       }
-      const left = deadline - Date.now();
-      if (left <= 0) {
-        this.abort();
-        throw new FractalError('RUNTIME', `rank ${this.rank}: waited ${timeoutMs} ms at a collective for the other ranks, got ${Atomics.load(ctl, COUNT)} of ${size} arrived`);
-      }
-      const w = waitAsync(ctl, GEN, gen, left);
-      if (w.async) await w.value;
+    } finally {
+      clearInterval(alive);
     }
   }
 

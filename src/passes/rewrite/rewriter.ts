@@ -160,75 +160,44 @@ export class Rewriter {
   }
 
   /**
-   * Keeps statements topologically ordered after a rewrite (ir.md §9.3): a statement that now
-   * reads a value defined below it moves down, with its dependents, in stable order. Implemented
-   * as the topological order that keeps every statement as early as its original place allows.
+   * Keeps statements topologically ordered after a rewrite (ir.md §9.3): a statement that reads
+   * a value defined below it moves down, with its dependents, in stable order, to just after the
+   * run of new statements that defines what it needs.
    */
   restoreOrder(): void {
     const g = this.graph;
-    const pos = new Map(g.nodes.map((n, i) => [n, i]));
-    const ordered = g.nodes.every((n, i) => n.operands.every((v) => !v?.producer || (pos.get(v.producer) ?? -1) < i));
-    if (ordered) return;
-    const pending = new Map<Node, number>();
-    for (const n of g.nodes) {
-      const deps = new Set(n.operands.map((v) => v?.producer).filter((p): p is Node => p !== undefined && pos.has(p)));
-      pending.set(n, deps.size);
-    }
-    const ready = new MinHeap();
-    for (const [n, d] of pending) if (d === 0) ready.push(pos.get(n)!);
+    const nodes = g.nodes;
+    const placed = new Set<Node>();
+    const ready = (n: Node) => n.operands.every((v) => !v?.producer || placed.has(v.producer));
     const out: Node[] = [];
-    while (ready.size > 0) {
-      const n = g.nodes[ready.pop()]!;
-      out.push(n);
-      for (const u of new Set(n.results.flatMap((r) => r.users))) {
-        const left = pending.get(u)! - 1;
-        pending.set(u, left);
-        if (left === 0) ready.push(pos.get(u)!);
+    let pending: Node[] = [];
+    nodes.forEach((n, i) => {
+      if (ready(n)) {
+        out.push(n);
+        placed.add(n);
+      } else pending.push(n);
+      const next = nodes[i + 1];
+      if (pending.length === 0 || (next && this.created.has(next))) return;
+      for (let progress = true; progress; ) {
+        progress = false;
+        const still: Node[] = [];
+        for (const p of pending) {
+          if (ready(p)) {
+            out.push(p);
+            placed.add(p);
+            progress = true;
+          } else still.push(p);
+        }
+        pending = still;
       }
+    });
+    if (pending.length > 0) {
+      throw new FractalError('VERIFY', `graph @${g.name}: [ir.4] a rewrite created a cycle, got ${pending.length} statements on it`, 'ir.4');
     }
-    if (out.length !== g.nodes.length) {
-      throw new FractalError('VERIFY', `graph @${g.name}: [ir.4] a rewrite created a cycle, got ${g.nodes.length - out.length} statements on it`, 'ir.4');
+    if (out.some((n, i) => n !== nodes[i])) {
+      g.nodes = out;
+      this.mutations++;
     }
-    g.nodes = out;
-    this.mutations++;
   }
 }
 
-/** A binary min-heap of statement positions. */
-class MinHeap {
-  private readonly a: number[] = [];
-  get size(): number {
-    return this.a.length;
-  }
-  push(x: number): void {
-    const a = this.a;
-    a.push(x);
-    let i = a.length - 1;
-    while (i > 0) {
-      const p = (i - 1) >> 1;
-      if (a[p]! <= a[i]!) break;
-      [a[p], a[i]] = [a[i]!, a[p]!];
-      i = p;
-    }
-  }
-  pop(): number {
-    const a = this.a;
-    const top = a[0]!;
-    const last = a.pop()!;
-    if (a.length > 0) {
-      a[0] = last;
-      let i = 0;
-      for (;;) {
-        const l = 2 * i + 1;
-        const r = l + 1;
-        let m = i;
-        if (l < a.length && a[l]! < a[m]!) m = l;
-        if (r < a.length && a[r]! < a[m]!) m = r;
-        if (m === i) break;
-        [a[m], a[i]] = [a[i]!, a[m]!];
-        i = m;
-      }
-    }
-    return top;
-  }
-}

@@ -168,6 +168,12 @@ describe('executor: kernel failures', () => {
     expect(three.warnings.map((w) => w.message)).toEqual([0, 1, 2].map((r) => `rank ${r}: prim.add %a: [x.1] careful, got ${r}`));
   });
 
+  it('refuses inline-only options in workers mode', async () => {
+    expect((await runError(run(addMul(), { x: new Float32Array(4) }, { mode: 'workers', onFree: () => undefined }))).message).toBe(
+      'run: the kernels and onFree options work in inline mode only, got mode workers',
+    );
+  });
+
   it('rejects an unknown mode', async () => {
     expect((await runError(run(addMul(), { x: new Float32Array(4) }, { mode: 'gpu' as never }))).message).toBe(
       'run: mode must be inline or workers, got gpu',

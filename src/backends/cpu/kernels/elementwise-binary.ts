@@ -6,10 +6,10 @@ import { FractalError } from '../../../ir/diagnostics.ts';
 import type { DType } from '../../../ir/dtype.ts';
 import { allocStorage, type Storage } from '../../../ir/storage.ts';
 import { numelOf } from '../../../ir/types.ts';
-import { bf16FromF32, f16FromF64, F32_NAN_BITS } from '../../../numerics/float.ts';
+import { f16FromF64 } from '../../../numerics/float.ts';
 import { packInt4 } from '../../../numerics/int4.ts';
 import { broadcastPlan, type IndexPlan } from '../broadcast-index.ts';
-import { isWide, readNumbers, type NumberArray } from '../element-access.ts';
+import { bf16FromF32Array, canonicalizeF32, isWide, readNumbers, type NumberArray } from '../element-access.ts';
 import type { Kernel } from '../kernel.ts';
 
 export type BinaryOp = 'add' | 'sub' | 'mul' | 'div' | 'max' | 'min';
@@ -38,15 +38,9 @@ function floatOp(op: BinaryOp, x: number, y: number): number {
   }
 }
 
-/** `x op y` for integers of at most 32 bits; the caller's store wraps it to the dtype. */
-function intOp(op: BinaryOp, x: number, y: number): number {
+/** max, min of integers of at most 32 bits (add, sub, mul are inlined in intLoop). */
+function intOp(op: 'max' | 'min' | 'div', x: number, y: number): number {
   switch (op) {
-    case 'add':
-      return x + y;
-    case 'sub':
-      return x - y;
-    case 'mul':
-      return Math.imul(x, y);
     case 'max':
       return x > y ? x : y;
     case 'min':
@@ -98,14 +92,21 @@ export function binaryElementwise(
   switch (dtype) {
     case 'f32': {
       const out = new Float32Array(n);
-      f32Loop(op, plan, x, y, out, new Uint32Array(out.buffer));
+      floatLoop(op, plan, x, y, out);
+      canonicalizeF32(out);
       return out;
     }
-    case 'f16':
-    case 'bf16': {
+    case 'f16': {
+      const exact = new Float64Array(n);
+      floatLoop(op, plan, x, y, exact);
       const out = new Uint16Array(n);
-      half16Loop(op, plan, x, y, out, dtype === 'bf16');
+      for (let i = 0; i < n; i++) out[i] = f16FromF64(exact[i]!);
       return out;
+    }
+    case 'bf16': {
+      const inF32 = new Float32Array(n);
+      floatLoop(op, plan, x, y, inF32);
+      return bf16FromF32Array(inF32);
     }
     case 'i4': {
       const values = new Int8Array(n);
@@ -121,42 +122,57 @@ export function binaryElementwise(
   }
 }
 
-function f32Loop(op: BinaryOp, plan: IndexPlan, x: NumberArray, y: NumberArray, out: Float32Array, bits: Uint32Array): void {
+/**
+ * `x op y` for every element. Stored into a Float32Array the float64 result is rounded to f32;
+ * a Float64Array keeps it. The op is switched per run, not per element.
+ */
+function floatLoop(op: BinaryOp, plan: IndexPlan, x: NumberArray, y: NumberArray, out: Float32Array | Float64Array): void {
   const { outer, inner } = plan;
   const [sa, sb] = plan.steps as [number, number];
   const [ba, bb] = plan.bases as [Int32Array, Int32Array];
-  for (let r = 0, o = 0; r < outer; r++) {
-    for (let t = 0, i = ba[r]!, j = bb[r]!; t < inner; t++, o++, i += sa, j += sb) {
-      const v = floatOp(op, x[i]!, y[j]!);
-      if (v === v) out[o] = v;
-      else bits[o] = F32_NAN_BITS;
+  for (let r = 0, o = 0; r < outer; r++, o += inner) {
+    const i = ba[r]!;
+    const j = bb[r]!;
+    switch (op) {
+      case 'add':
+        for (let t = 0; t < inner; t++) out[o + t] = x[i + t * sa]! + y[j + t * sb]!;
+        break;
+      case 'sub':
+        for (let t = 0; t < inner; t++) out[o + t] = x[i + t * sa]! - y[j + t * sb]!;
+        break;
+      case 'mul':
+        for (let t = 0; t < inner; t++) out[o + t] = x[i + t * sa]! * y[j + t * sb]!;
+        break;
+      case 'div':
+        for (let t = 0; t < inner; t++) out[o + t] = x[i + t * sa]! / y[j + t * sb]!;
+        break;
+      default:
+        for (let t = 0; t < inner; t++) out[o + t] = floatOp(op, x[i + t * sa]!, y[j + t * sb]!);
     }
   }
 }
 
-function half16Loop(op: BinaryOp, plan: IndexPlan, x: NumberArray, y: NumberArray, out: Uint16Array, bf16: boolean): void {
-  const { outer, inner } = plan;
-  const [sa, sb] = plan.steps as [number, number];
-  const [ba, bb] = plan.bases as [Int32Array, Int32Array];
-  for (let r = 0, o = 0; r < outer; r++) {
-    if (bf16) {
-      for (let t = 0, i = ba[r]!, j = bb[r]!; t < inner; t++, o++, i += sa, j += sb) {
-        out[o] = bf16FromF32(Math.fround(floatOp(op, x[i]!, y[j]!)));
-      }
-    } else {
-      for (let t = 0, i = ba[r]!, j = bb[r]!; t < inner; t++, o++, i += sa, j += sb) {
-        out[o] = f16FromF64(floatOp(op, x[i]!, y[j]!));
-      }
-    }
-  }
-}
-
+/** `x op y` for integers of at most 32 bits; the store into `out` wraps to the dtype. */
 function intLoop(op: BinaryOp, plan: IndexPlan, x: NumberArray, y: NumberArray, out: Int8Array | Uint8Array | Int32Array): void {
   const { outer, inner } = plan;
   const [sa, sb] = plan.steps as [number, number];
   const [ba, bb] = plan.bases as [Int32Array, Int32Array];
-  for (let r = 0, o = 0; r < outer; r++) {
-    for (let t = 0, i = ba[r]!, j = bb[r]!; t < inner; t++, o++, i += sa, j += sb) out[o] = intOp(op, x[i]!, y[j]!);
+  for (let r = 0, o = 0; r < outer; r++, o += inner) {
+    const i = ba[r]!;
+    const j = bb[r]!;
+    switch (op) {
+      case 'add':
+        for (let t = 0; t < inner; t++) out[o + t] = x[i + t * sa]! + y[j + t * sb]!;
+        break;
+      case 'sub':
+        for (let t = 0; t < inner; t++) out[o + t] = x[i + t * sa]! - y[j + t * sb]!;
+        break;
+      case 'mul':
+        for (let t = 0; t < inner; t++) out[o + t] = Math.imul(x[i + t * sa]!, y[j + t * sb]!);
+        break;
+      default:
+        for (let t = 0; t < inner; t++) out[o + t] = intOp(op, x[i + t * sa]!, y[j + t * sb]!);
+    }
   }
 }
 

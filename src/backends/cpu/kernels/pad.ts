@@ -2,9 +2,9 @@
 // bounds (floats rounded once from float64, integers as they are).
 import type { DType } from '../../../ir/dtype.ts';
 import type { Storage } from '../../../ir/storage.ts';
-import { numelOf } from '../../../ir/types.ts';
+import { numelOf, stridesOf } from '../../../ir/types.ts';
 import { bf16FromF64, f16FromF64, f32Bits } from '../../../numerics/float.ts';
-import { rowMajorStrides, stridePlan } from '../broadcast-index.ts';
+import { stridePlan } from '../broadcast-index.ts';
 import { allocWords, isWide, readWords, storageFromWords, wordShape, type Words } from '../element-access.ts';
 import type { Kernel } from '../kernel.ts';
 import { copyToPlan } from '../strided-copy.ts';
@@ -38,7 +38,7 @@ export function padStorage(
   value: number | bigint,
 ): Storage {
   const outShape = wordShape(dtype, shape.map((d, a) => low[a]! + d + high[a]!));
-  const strides = rowMajorStrides(outShape);
+  const strides = stridesOf(outShape);
   const offset = low.reduce((acc, l, a) => acc + l * strides[a]!, 0);
   const src = readWords(dtype, x, numelOf(shape));
   const dst = allocWords(src, numelOf(outShape));

@@ -1,8 +1,8 @@
 // prim.slice (ir.md §6.3): y[i] = x[i + start], step 1, bits unchanged.
 import type { DType } from '../../../ir/dtype.ts';
 import type { Storage } from '../../../ir/storage.ts';
-import { numelOf } from '../../../ir/types.ts';
-import { rowMajorStrides, stridePlan } from '../broadcast-index.ts';
+import { numelOf, stridesOf } from '../../../ir/types.ts';
+import { stridePlan } from '../broadcast-index.ts';
 import { allocWords, readWords, storageFromWords, wordShape } from '../element-access.ts';
 import type { Kernel } from '../kernel.ts';
 import { copyFromPlan } from '../strided-copy.ts';
@@ -17,7 +17,7 @@ export function sliceStorage(
 ): Storage {
   const inShape = wordShape(dtype, shape);
   const outShape = wordShape(dtype, shape.map((_, a) => end[a]! - start[a]!));
-  const strides = rowMajorStrides(inShape);
+  const strides = stridesOf(inShape);
   const offset = start.reduce((acc, s, a) => acc + s * strides[a]!, 0);
   const src = readWords(dtype, x, numelOf(shape));
   const dst = allocWords(src, numelOf(outShape));

@@ -2,8 +2,8 @@
 // input axis perm[a]. Bits are moved as words; a 64-bit element is a trailing axis of 2 words.
 import type { DType } from '../../../ir/dtype.ts';
 import type { Storage } from '../../../ir/storage.ts';
-import { numelOf } from '../../../ir/types.ts';
-import { rowMajorStrides, stridePlan } from '../broadcast-index.ts';
+import { numelOf, stridesOf } from '../../../ir/types.ts';
+import { stridePlan } from '../broadcast-index.ts';
 import { allocWords, readWords, storageFromWords, wordShape } from '../element-access.ts';
 import type { Kernel } from '../kernel.ts';
 import { copyFromPlan } from '../strided-copy.ts';
@@ -13,7 +13,7 @@ export function transposeStorage(dtype: DType, x: Storage, shape: readonly numbe
   const inShape = wordShape(dtype, shape);
   const fullPerm = inShape.length > perm.length ? [...perm, perm.length] : [...perm];
   const outShape = fullPerm.map((p) => inShape[p]!);
-  const inStrides = rowMajorStrides(inShape);
+  const inStrides = stridesOf(inShape);
   const src = readWords(dtype, x, numelOf(shape));
   const dst = allocWords(src, numelOf(outShape));
   copyFromPlan(stridePlan(outShape, [fullPerm.map((p) => inStrides[p]!)]), src, dst);

@@ -8,7 +8,7 @@ import { packInt4, unpackInt4 } from '../../../../src/numerics/int4.ts';
 import { bitsOfF32, f32FromBitsArray, runKernel, tensor } from './prim-harness.ts';
 
 const f32 = (...v: number[]) => new Float32Array(v);
-const cast = (from: DType, to: DType, x: Storage, n = x.length): number[] => [...(castElements(from, to, x, n) as ArrayLike<number>)];
+const cast = (from: DType, to: DType, x: Storage, n = x.length): number[] => Array.from(castElements(from, to, x, n) as ArrayLike<number>);
 
 describe('float -> integer: quantInt', () => {
   it('f32 -> i8: half to even, NaN 0, saturation', () => {
@@ -90,7 +90,7 @@ describe('float -> float: one rounding', () => {
   it('f32 <-> bf16 and f16 <-> bf16', () => {
     expect(cast('f32', 'bf16', f32FromBitsArray([0x3f808000, 0x3f818000, 0xff800000, 0xffc00001]))).toEqual([0x3f80, 0x3f82, 0xff80, 0x7fc0]);
     expect(bitsOfF32(castElements('bf16', 'f32', new Uint16Array([0x3f81, 0xffc1]), 2))).toEqual([0x3f810000, 0x7fc00000]);
-    // f16 1 + 2^-10 -> bf16 ties to even 1.0; bf16 1 + 2^-7 -> f16 exact 0x3C08
+    // f16 1 + 2^-10 and 1 + 3·2^-10 lie below the bf16 midpoint 1 + 2^-8; bf16 1 + 2^-7 is exact in f16
     expect(cast('f16', 'bf16', new Uint16Array([0x3c01, 0x3c03]))).toEqual([0x3f80, 0x3f80]);
     expect(cast('bf16', 'f16', new Uint16Array([0x3f81, 0x7f80, 0x0001]))).toEqual([0x3c08, 0x7c00, 0x0000]);
     expect(bitsOfF32(castElements('f16', 'f32', new Uint16Array([0x0001, 0xfc00, 0x7c01]), 3))).toEqual([0x33800000, 0xff800000, 0x7fc00000]);
