@@ -17,3 +17,9 @@ export { cpuBackend, run, type CpuRunOptions, type FreeEvent, type KernelTable }
 export { KERNELS } from './backends/cpu/kernels/index.ts';
 export * from './io/npy.ts';
 export { runCase, runCases, type CaseResult, type CaseRunOptions, type CaseSummary } from './io/cases.ts';
+export { parseModule, parseType } from './ir/parse.ts';
+export { printModule, printGraph } from './ir/print.ts';
+export { moduleToJson, moduleFromJson } from './ir/json.ts';
+export { modulesEqual, moduleHash } from './ir/hash.ts';
+export { constantTensor } from './ir/constants.ts';
+export { runPipeline, parsePipeline, type PipelineOptions, type PipelineResult } from './passes/pass-manager.ts';

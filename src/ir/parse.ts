@@ -149,7 +149,9 @@ class Parser {
     this.punct('->');
     this.punct('(');
     this.commaList(')', () => g.resultTypes.push(this.type()), false);
+    let bodyWhat = "'attributes' or '{'";
     if (this.isWord('attributes')) {
+      bodyWhat = "'{'";
       const at = this.advance().pos;
       for (const [k, a] of this.attrDict()) {
         if (k !== 'world_size') throw this.ruleAt(at, where, 'ir.6', `graph has no attribute '${k}' (only world_size)`, k);
@@ -157,7 +159,7 @@ class Parser {
         g.worldSize = Number(a.v);
       }
     }
-    this.punct('{', this.isPunct('{') ? "'{'" : "'attributes' or '{'");
+    this.punct('{', bodyWhat);
     while (!this.isWord('return')) {
       if (this.tok.kind !== 'value') this.fail("a statement or 'return'");
       this.statement(g, scope);

@@ -2,7 +2,7 @@
 // (arithmetic), raw words (data movement) and bigints (i64/u64).
 import type { DType } from '../../ir/dtype.ts';
 import type { Storage } from '../../ir/storage.ts';
-import { BF16_NAN, BF16_TO_F32, F16_TO_F32, F32_NAN_BITS } from '../../numerics/float.ts';
+import { BF16_NAN, BF16_TO_F32, F16_TO_F32, F32_NAN_BITS, f16FromF64 } from '../../numerics/float.ts';
 import { packInt4, unpackInt4 } from '../../numerics/int4.ts';
 
 /** Exact element values of a dtype up to 32 bits. */
@@ -44,6 +44,13 @@ export function canonicalizeF32(values: Float32Array): void {
   for (let i = 0; i < values.length; i++) {
     if (values[i] !== values[i]) (bits ??= new Uint32Array(values.buffer, values.byteOffset, values.length))[i] = F32_NAN_BITS;
   }
+}
+
+/** float64 values rounded once to float16 bits (f16FromF64 over a whole array). */
+export function f16FromF64Array(values: ArrayLike<number>, n = values.length): Uint16Array {
+  const out = new Uint16Array(n);
+  for (let i = 0; i < n; i++) out[i] = f16FromF64(values[i]!);
+  return out;
 }
 
 /**

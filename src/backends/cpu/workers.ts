@@ -45,6 +45,8 @@ export async function runInWorkers(module: PlainModule, graph: string, feeds: Te
           if (!errors.has(rank)) errors.set(rank, e);
           abortSharedWorld(world, rank);
           resolve(undefined);
+          // The first failure has reported: stop the other ranks now rather than when they next meet.
+          if (sharedWorldFailure(world) === rank) for (const w of workers) void w.terminate();
         };
         let worker: Worker;
         try {

@@ -6,25 +6,16 @@ import { FractalError } from '../../../ir/diagnostics.ts';
 import type { DType } from '../../../ir/dtype.ts';
 import { allocStorage, type Storage } from '../../../ir/storage.ts';
 import { numelOf } from '../../../ir/types.ts';
-import { f16FromF64 } from '../../../numerics/float.ts';
 import { packInt4 } from '../../../numerics/int4.ts';
 import { broadcastPlan, type IndexPlan } from '../broadcast-index.ts';
-import { bf16FromF32Array, canonicalizeF32, isWide, readNumbers, type NumberArray } from '../element-access.ts';
+import { bf16FromF32Array, canonicalizeF32, f16FromF64Array, isWide, readNumbers, type NumberArray } from '../element-access.ts';
 import type { Kernel } from '../kernel.ts';
 
 export type BinaryOp = 'add' | 'sub' | 'mul' | 'div' | 'max' | 'min';
 
-/** `x op y` in float64 on exact values; max/min propagate NaN and order -0 below +0. */
-function floatOp(op: BinaryOp, x: number, y: number): number {
+/** Float max/min (add, sub, mul, div are inlined in floatLoop): NaN wins, -0 < +0. */
+function floatMaxMin(op: 'max' | 'min', x: number, y: number): number {
   switch (op) {
-    case 'add':
-      return x + y;
-    case 'sub':
-      return x - y;
-    case 'mul':
-      return x * y;
-    case 'div':
-      return x / y;
     case 'max':
       if (x > y) return x;
       if (y > x) return y;
@@ -99,9 +90,7 @@ export function binaryElementwise(
     case 'f16': {
       const exact = new Float64Array(n);
       floatLoop(op, plan, x, y, exact);
-      const out = new Uint16Array(n);
-      for (let i = 0; i < n; i++) out[i] = f16FromF64(exact[i]!);
-      return out;
+      return f16FromF64Array(exact);
     }
     case 'bf16': {
       const inF32 = new Float32Array(n);
@@ -147,7 +136,7 @@ function floatLoop(op: BinaryOp, plan: IndexPlan, x: NumberArray, y: NumberArray
         for (let t = 0; t < inner; t++) out[o + t] = x[i + t * sa]! / y[j + t * sb]!;
         break;
       default:
-        for (let t = 0; t < inner; t++) out[o + t] = floatOp(op, x[i + t * sa]!, y[j + t * sb]!);
+        for (let t = 0; t < inner; t++) out[o + t] = floatMaxMin(op, x[i + t * sa]!, y[j + t * sb]!);
     }
   }
 }
