@@ -7,7 +7,9 @@ import { nzGeometry, storageShape, nz, type NzGeometry } from './layout.ts';
 import { allocStorage, type Storage } from './storage.ts';
 import { numelOf } from './types.ts';
 
-type Indexable = { [i: number]: number | bigint; length: number };
+/** The typed-array surface the copies need (every Storage has it). */
+type Runs = { set(src: Runs, offset: number): void; subarray(begin: number, end: number): Runs };
+const runs = (s: Storage): Runs => s as unknown as Runs;
 
 /** ND (row-major logical elements) -> NZ storage of `shape` with fractal width `c0`. */
 export function ndToNz(src: Storage, shape: readonly number[], dtype: DType, c0: number): Storage {
@@ -29,25 +31,25 @@ function convert(src: Storage, dst: Storage, shape: readonly number[], dtype: DT
     if (shape[r - 1]! % 2 === 0) {
       // Packed pairs never straddle a fractal column (c0 is even): move whole bytes.
       const half = [...shape.slice(0, r - 1), shape[r - 1]! / 2];
-      copyRuns(src as Indexable, dst as Indexable, nzGeometry(half, c0 / 2), toNz);
+      copyRuns(runs(src), runs(dst), nzGeometry(half, c0 / 2), toNz);
     } else copyNibbles(src as Uint8Array, dst as Uint8Array, nzGeometry(shape, c0), toNz);
     return;
   }
-  copyRuns(src as Indexable, dst as Indexable, nzGeometry(shape, c0), toNz);
+  copyRuns(runs(src), runs(dst), nzGeometry(shape, c0), toNz);
 }
 
 /** Copies each row segment of one fractal column (at most c0 contiguous elements on both sides). */
-function copyRuns(src: Indexable, dst: Indexable, g: NzGeometry, toNz: boolean): void {
+function copyRuns(src: Runs, dst: Runs, g: NzGeometry, toNz: boolean): void {
   const { batch, m, n, c0, n1 } = g;
   for (let b = 0; b < batch; b++) {
     for (let jb = 0; jb < n1; jb++) {
       const j0 = jb * c0;
       const len = Math.min(c0, n - j0);
       let nzAt = b * g.batchStride + jb * g.colStride;
-      let ndAt = (b * m) * n + j0;
+      let ndAt = b * m * n + j0;
       for (let i = 0; i < m; i++, nzAt += c0, ndAt += n) {
-        if (toNz) for (let t = 0; t < len; t++) dst[nzAt + t] = src[ndAt + t]!;
-        else for (let t = 0; t < len; t++) dst[ndAt + t] = src[nzAt + t]!;
+        if (toNz) dst.set(src.subarray(ndAt, ndAt + len), nzAt);
+        else dst.set(src.subarray(nzAt, nzAt + len), ndAt);
       }
     }
   }
@@ -61,7 +63,8 @@ function copyNibbles(src: Uint8Array, dst: Uint8Array, g: NzGeometry, toNz: bool
       for (let j = 0; j < n; j++) {
         const nd = (b * m + i) * n + j;
         const z = b * g.batchStride + Math.floor(j / c0) * g.colStride + i * c0 + (j % c0);
-        const [from, to] = toNz ? [nd, z] : [z, nd];
+        const from = toNz ? nd : z;
+        const to = toNz ? z : nd;
         const nib = (src[from >> 1]! >> ((from & 1) * 4)) & 0xf;
         dst[to >> 1] = to & 1 ? (dst[to >> 1]! & 0x0f) | (nib << 4) : (dst[to >> 1]! & 0xf0) | nib;
       }

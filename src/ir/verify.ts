@@ -4,6 +4,7 @@ import { attrToJs, coerceAttr, type Attrs } from './attr.ts';
 import { FractalError, ruleError, show, type SourceLoc } from './diagnostics.ts';
 import { checkInitializer } from './elements.ts';
 import type { Graph } from './graph.ts';
+import { isFloat } from './dtype.ts';
 import { LEGAL_C0 } from './layout.ts';
 import type { Module } from './module.ts';
 import { valueNames } from './names.ts';
@@ -42,6 +43,20 @@ export function checkAttrs(def: OpDef, attrs: Attrs, subject: () => string): Att
     if (out[k]) continue;
     if (!spec.default) throw ruleError('VERIFY', subject(), 'ir.3', `attribute ${k} is required`, 'none');
     out[k] = spec.default;
+  }
+  return out;
+}
+
+/**
+ * A `scalar` attribute of an op on float data is a float: an integer literal there is converted
+ * (ir.md §2.4), so `clamp {max = 7}` on f32 reads and prints as `7.0`.
+ */
+function floatScalars(def: OpDef, attrs: Attrs, x: TensorType | undefined): Attrs {
+  if (!x || !isFloat(x.dtype)) return attrs;
+  const out: Record<string, Attrs[string]> = { ...attrs };
+  for (const [k, spec] of Object.entries(def.attrs)) {
+    const a = out[k];
+    if (spec.kind === 'scalar' && a?.k === 'int') out[k] = { k: 'float', v: Number(a.v) };
   }
   return out;
 }
@@ -97,7 +112,7 @@ function checkNode(node: Node, names?: Map<Value, string>): void {
     const p = typeProblem(r.type);
     if (p) throw ruleError('VERIFY', subject(), 'ir.1', p, r.type.toString());
   }
-  node.attrs = checkAttrs(def, node.attrs, subject);
+  node.attrs = floatScalars(def, checkAttrs(def, node.attrs, subject), node.operands[0]?.type);
   const g = node.graph;
   const ctx = new OpContext(
     def,

@@ -43,15 +43,3 @@ export function unpackInt4Words(words: Int32Array, out: Int8Array = new Int8Arra
   }
   return out;
 }
-
-/** The int32 words over packed int4 bytes (little-endian; the byte length is a multiple of 4). */
-export function wordsOfInt4Bytes(bytes: Uint8Array): Int32Array {
-  const out = new Int32Array(bytes.length >> 2);
-  new Uint8Array(out.buffer).set(bytes.subarray(0, out.length * 4));
-  return out;
-}
-
-/** The packed int4 bytes of int32 words (little-endian). */
-export function int4BytesOfWords(words: Int32Array): Uint8Array {
-  return new Uint8Array(words.buffer.slice(words.byteOffset, words.byteOffset + words.byteLength));
-}

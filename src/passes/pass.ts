@@ -30,6 +30,8 @@ export interface Pass {
   readonly name: string;
   /** One line for `--help` and error messages. */
   readonly summary: string;
+  /** The rewrite rules a pattern pass applies, for `explain` by rule name. */
+  readonly rules?: readonly Rule[];
   /** Mutates `module` in place (through a Rewriter); must be idempotent. */
   run(module: Module, ctx: PassContext): PassResult;
 }
@@ -39,6 +41,7 @@ export function rulePass(name: string, summary: string, rules: readonly Rule[]):
   return {
     name,
     summary,
+    rules,
     run(module, ctx) {
       const r = applyRules(module, rules, { strict: ctx.strict, maxIterations: ctx.maxIterations });
       const stats: Record<string, number> = { ...r.applied };

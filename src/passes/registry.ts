@@ -6,9 +6,17 @@ import { canonicalize } from './canonicalize.ts';
 import { constantFold } from './constant-fold.ts';
 import { cse } from './cse.ts';
 import { dce } from './dce.ts';
+import { fuseDynamicQuant } from './fusion/fuse-dynamic-quant.ts';
 import type { Pass } from './pass.ts';
+import type { Rule } from './rewrite/pattern.ts';
 
-export const PASSES: readonly Pass[] = [canonicalize, constantFold, cse, dce];
+export const PASSES: readonly Pass[] = [
+  canonicalize,
+  constantFold,
+  cse,
+  dce,
+  fuseDynamicQuant,
+];
 
 const BY_NAME = new Map(PASSES.map((p) => [p.name, p]));
 
@@ -24,4 +32,14 @@ export function passByName(name: string): Pass {
   const p = BY_NAME.get(name);
   if (!p) throw new FractalError('PARSE', `pipeline: unknown pass '${name}' (known: ${passNames().join(', ')})`);
   return p;
+}
+
+/** A rewrite rule of some registered pass, by its name (for `explain`). */
+export function ruleByName(name: string): Rule {
+  for (const p of PASSES) {
+    const r = p.rules?.find((x) => x.name === name);
+    if (r) return r;
+  }
+  const known = PASSES.flatMap((p) => p.rules ?? []).map((r) => r.name);
+  throw new FractalError('PARSE', `rule: unknown rule '${name}' (known: ${known.join(', ')})`);
 }

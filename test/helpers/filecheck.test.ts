@@ -64,7 +64,8 @@ describe('fileCheck', () => {
     expect(message).toContain('>    2 |   %y = prim.abs(%x)');
   });
 
-  it('no CHECK lines is an error', () => {
+  it('no CHECK lines, or a misspelt directive, is an error', () => {
     expect(check('// nothing to see')).toThrow(/no CHECK lines/);
+    expect(check('// CHECK: graph\n// CHECK-NXT: prim.abs')).toThrow('<checks>:2: unknown directive CHECK-NXT');
   });
 });

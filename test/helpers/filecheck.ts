@@ -24,21 +24,25 @@ export class FileCheckError extends Error {
   override readonly name = 'FileCheckError';
 }
 
-const DIRECTIVE = /\/\/\s*(CHECK(?:-NEXT|-SAME|-NOT|-LABEL)?):(.*)$/;
+const DIRECTIVE = /\/\/\s*(CHECK[A-Z-]*):(.*)$/;
+const KINDS: readonly string[] = ['CHECK', 'CHECK-NEXT', 'CHECK-SAME', 'CHECK-NOT', 'CHECK-LABEL'];
 
 /** Reads the CHECK lines of a text whose first line is line `firstLine` of its file. */
-export function parseChecks(text: string, firstLine = 1): Check[] {
+export function parseChecks(text: string, firstLine = 1, file = '<checks>'): Check[] {
   const checks: Check[] = [];
   text.split('\n').forEach((l, i) => {
     const m = DIRECTIVE.exec(l);
-    if (m) checks.push({ kind: m[1] as CheckKind, pattern: m[2]!.trim(), line: firstLine + i });
+    if (!m) return;
+    // A misspelt directive would silently check nothing.
+    if (!KINDS.includes(m[1]!)) throw new FileCheckError(`${file}:${firstLine + i}: unknown directive ${m[1]}`);
+    checks.push({ kind: m[1] as CheckKind, pattern: m[2]!.trim(), line: firstLine + i });
   });
   return checks;
 }
 
 /** Checks `output` against the CHECK lines in `checkText`; throws a FileCheckError on failure. */
 export function fileCheck(output: string, checkText: string, opts: { firstLine?: number; file?: string } = {}): void {
-  const checks = parseChecks(checkText, opts.firstLine);
+  const checks = parseChecks(checkText, opts.firstLine, opts.file);
   if (checks.length === 0) throw new FileCheckError(`${opts.file ?? '<checks>'}: no CHECK lines`);
   new Matcher(output, checks, opts.file ?? '<checks>').run();
 }

@@ -2,7 +2,7 @@
 //
 // * InlineWorld: every rank is an async task in one thread; the k-th allGather of every rank
 //   meets at one promise.
-// * SharedWorld: every rank is a worker thread; ranks exchange bytes through one
+// * SharedCollective: every rank is a worker thread; ranks exchange bytes through one
 //   SharedArrayBuffer (a fixed slot per rank, data larger than a slot goes in chunks) and meet at
 //   an Atomics barrier. Waiting is `Atomics.waitAsync`, so a waiting worker still hears messages.
 //

@@ -90,18 +90,18 @@ function applyToGraph(g: Graph, rules: readonly Rule[], opts: DriverOptions, app
 function applyAt(g: Graph, rule: Rule, node: Node, opts: DriverOptions): boolean {
   const { match } = matchAt(rule, node, { accept: (m) => acceptMatch(rule, m) });
   if (!match) return false;
-  const where = subjectOf(node);
+  const where = () => subjectOf(node);
   const rw = new Rewriter(g, match.last);
   const wasUsed = new Set([...match.nodes].filter((n) => n.results.some((r) => g.isUsed(r))));
   const verdict = rule.rewrite(rw, match);
   if (verdict === false) {
     if (rw.mutations > 0) {
-      throw new FractalError('VERIFY', `rule ${rule.name} declined at ${where} after mutating the graph: guard first, then mutate`);
+      throw new FractalError('VERIFY', `rule ${rule.name} declined at ${where()} after mutating the graph: guard first, then mutate`);
     }
     return false;
   }
   if (rw.mutations === 0) {
-    if (opts.strict) throw new FractalError('VERIFY', `rule ${rule.name} reported success at ${where} but changed nothing`);
+    if (opts.strict) throw new FractalError('VERIFY', `rule ${rule.name} reported success at ${where()} but changed nothing`);
     return false;
   }
   // Matched statements the rewrite left unused go, users before producers: those it replaced,

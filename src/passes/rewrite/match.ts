@@ -66,13 +66,10 @@ export class Match implements MatchView {
   }
   /** The matched statement that comes last in the graph: rewrites insert before it (ir.md §9.3). */
   get last(): Node {
-    let last: Node | undefined;
-    let at = -1;
-    for (const n of this.nodes) {
-      const i = this.graph.nodes.indexOf(n);
-      if (i > at) [last, at] = [n, i];
-    }
-    return last!;
+    // A single root comes after everything it reads.
+    if (this.roots.length === 1) return this.roots[0]!;
+    const nodes = this.graph.nodes;
+    for (let i = nodes.length - 1; ; i--) if (this.nodes.has(nodes[i]!)) return nodes[i]!;
   }
 }
 
@@ -139,6 +136,9 @@ export function checkStructure(m: Match, name: Namer = hintNamer): true | string
       if (m.graph.outputs.includes(r)) return `interior value ${name(r)} (${n.op}) is returned by the graph`;
     }
   }
+  // With one root there is no cycle to create: an input that depended on an interior value
+  // would be an outside use, and one that depended on the root would already be a cycle.
+  if (m.roots.length === 1) return true;
   const pos = new Map(m.graph.nodes.map((n, i) => [n, i]));
   let first = Infinity;
   for (const n of m.nodes) first = Math.min(first, pos.get(n) ?? Infinity);

@@ -2,19 +2,14 @@
 // pattern over the graph, a guard that checks everything the pattern cannot express, and a
 // rewrite that mutates only through a Rewriter — guard first, then mutate (DESIGN.md §5).
 //
-//   const mulOne = defineRule({
-//     name: 'mul-by-one',
-//     pattern: op('prim.mul', [capture('x', { dtype: 'f32' }), constant('one', { splat: 1.0 })], { as: 'y' }),
-//     rewrite: (rw, m) => rw.replace(m.value('y'), m.value('x')),
-//   });
-//
 // Vocabulary:
 // * `op(ops, operands, opts)` matches a value produced by one of `ops` (result `opts.result`,
 //   default 0) whose operands match `operands` positionally; a missing pattern position means
 //   "operand absent". prim.add/mul/max/min match their two operands in either order. `as` names
-//   the node (and its result) for the guard and rewrite; `attrs` matches attributes with the
-//   op's defaults filled in; `leaf: true` inspects a statement without making it part of the match
-//   (it is neither erased nor checked for outside uses), as constants always are.
+//   the statement (and its result) for guards and rewrites, and makes a pattern object used twice
+//   match one statement; `attrs` matches attributes with the op's defaults filled in (plain values
+//   exactly, or `oneOf`, `attrWhere`, `anyAttr`); `leaf: true` inspects a statement without making
+//   it part of the match (it is neither erased nor checked for outside uses), as constants are.
 // * `capture(name?, constraints)` matches any present value; a name bound twice must be the same
 //   value, so a capture also serves as a back-reference. `any()` is an anonymous capture.
 // * `constant(name?, { splat })` matches a `prim.constant` result, by splat value if asked. The
@@ -24,6 +19,29 @@
 //   without clamp / bias / smooth scales".
 // * `none()` matches an absent optional operand; `ANY_OPERANDS` in place of the operand list
 //   leaves the operands uninspected.
+//
+// The matcher backtracks: when a complete match fails a structural check or the guard, other
+// bindings (the other operand order, the other branch, a skipped optional) are tried.
+//
+// A multi-output fusion, in outline (dynamic quant: y from a cast chain, scale beside it):
+//
+//   const v = op('prim.cast', [capture('x', { dtype: ['f16', 'bf16'] })], { as: 'v', attrs: { to: 'f32' } });
+//   const amax = op('prim.reduce_max', [op('prim.abs', [v])], { as: 'amax', attrs: { axes: attrWhere(isLastAxis, 'the last axis') } });
+//   const inv = …a pattern for reshape(div(constant 127, amax))…;
+//   const rule = defineRule({
+//     name: 'fuse-dynamic-quant',
+//     pattern: op('prim.cast', [optional(op('prim.clamp', [optional(op('prim.round', [op('prim.mul', [v, inv])]))]))], { as: 'y', attrs: { to: 'i8' } }),
+//     extraRoots: [{ pattern: op('prim.mul', [amax, constant('inv_max', { splat: Math.fround(1 / 127) })], { as: 'scale' }), optional: true }],
+//     guard: (m) => everyCheckThePatternCannotExpress(m) || 'why not, for explain',
+//     rewrite(rw, m) {
+//       const q = rw.b.npu.dynamicQuant(m.value('x'));        // inserted before the last matched statement
+//       rw.replace(m.value('y'), q.y);                        // q.y takes y's name hint
+//       if (m.has('scale')) rw.replace(m.value('scale'), q.scale);
+//     },                                                      // the driver erases what became unused
+//   });
+//
+// Run rules with `applyRules` (driver.ts) or wrap them as a pass with `rulePass` (../pass.ts);
+// `explain(graph, rule)` (explain.ts) says why a rule does not apply at each candidate.
 import { attrEquals, type Attr } from '../../ir/attr.ts';
 import { FractalError } from '../../ir/diagnostics.ts';
 import { printAttr } from '../../ir/print.ts';
@@ -227,6 +245,7 @@ export interface Rule extends RuleSpec {
 }
 
 export function defineRule(spec: RuleSpec): Rule {
+  if (spec.pattern.leaf) throw patternError(`rule ${spec.name}: the anchor cannot be a leaf`);
   const roots = [spec.pattern, ...(spec.extraRoots ?? []).map((r) => r.pattern)];
   return { ...spec, rootOps: spec.pattern.ops, size: roots.reduce((s, p) => s + patternSize(p), 0) };
 }

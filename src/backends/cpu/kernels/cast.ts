@@ -6,10 +6,10 @@
 //   any -> i1: value != 0 (NaN true, -0 false);  i1 -> any: 0 or 1.
 import { DTYPE_INFO, isFloat, type DType } from '../../../ir/dtype.ts';
 import { allocStorage, containerLength, type Storage } from '../../../ir/storage.ts';
-import { bf16FromF32, bf16FromF64, f16FromF64, F32_NAN_BITS, rne } from '../../../numerics/float.ts';
+import { bf16FromF32, bf16FromF64, F32_NAN_BITS, rne } from '../../../numerics/float.ts';
 import { packInt4 } from '../../../numerics/int4.ts';
 import { quantInt } from '../../../numerics/quant.ts';
-import { isWide, readNumbers } from '../element-access.ts';
+import { bf16FromF32Array, f16FromF64Array, isWide, readNumbers } from '../element-access.ts';
 import type { Kernel } from '../kernel.ts';
 
 type WideArray = BigInt64Array | BigUint64Array;
@@ -44,13 +44,12 @@ export function castNumbers(values: ArrayLike<number>, fromFloat: boolean, to: D
       }
       return out;
     }
-    case 'f16': {
-      const out = new Uint16Array(numel);
-      for (let i = 0; i < numel; i++) out[i] = f16FromF64(values[i]!);
-      return out;
-    }
+    case 'f16':
+      return f16FromF64Array(values, numel);
     case 'bf16': {
-      // A float source is exact in f32; an integer (up to 2^32) needs the one-rounding path.
+      // A float source is exact in f32; an integer may carry more than f32's 24 bits, so it
+      // takes bf16FromF64's single rounding.
+      if (fromFloat && values instanceof Float32Array) return bf16FromF32Array(values.subarray(0, numel));
       const out = new Uint16Array(numel);
       if (fromFloat) for (let i = 0; i < numel; i++) out[i] = bf16FromF32(values[i]!);
       else for (let i = 0; i < numel; i++) out[i] = bf16FromF64(values[i]!);

@@ -28,14 +28,24 @@ export function int4OutOfRange(w: Int32Array): OutOfRange | null {
   return count === 0 ? null : { count, first, value: w[first]! };
 }
 
-/** The packed bytes of a row-major [d0, d1] weight (d1 even): d1/2 bytes per row. */
-export const packWeightInt4 = (w: Int32Array): Uint8Array => packInt4(w);
+/**
+ * The packed weight: row-major [d0, d1] values (d1 even) as bytes, d1/2 per row, or as the same
+ * bytes read as i32 words; laid out in NZ with `nzC0` (64 for i4, 8 for i32) when given.
+ */
+export function packWeightInt4(w: Int32Array, shape: readonly [number, number], dtype: 'i4' | 'i32', nzC0: number | null): Storage {
+  const bytes = packInt4(w);
+  const nd: Storage = dtype === 'i32' ? new Int32Array(bytes.buffer, 0, bytes.length >> 2) : bytes;
+  if (nzC0 === null) return nd;
+  const viewShape = dtype === 'i32' ? [shape[0], shape[1] / 8] : shape;
+  return ndToNz(nd, viewShape, dtype, nzC0);
+}
 
 /** Kernel: the result type gives i4 or i32, ND or NZ. */
 export const convertWeightToInt4PackKernel: Kernel = (inputs, ctx) => {
   const [weight] = inputs as [Tensor];
   const w = weight.data as Int32Array;
-  const [, d1] = weight.type.shape as [number, number];
+  const shape = weight.type.shape as [number, number];
+  const d1 = shape[1];
   const bad = int4OutOfRange(w);
   if (bad) {
     const rule = 'convert_weight_to_int4pack.9';
@@ -44,8 +54,5 @@ export const convertWeightToInt4PackKernel: Kernel = (inputs, ctx) => {
     ctx.warn(rule, ruleMessage(ctx.subject, rule, what, `${bad.value} at ${at}`));
   }
   const type = ctx.node.results[0]!.type;
-  const bytes = packWeightInt4(w);
-  const nd: Storage = type.dtype === 'i32' ? new Int32Array(bytes.buffer, 0, bytes.length >> 2) : bytes;
-  const data = type.layout.kind === 'nz' ? ndToNz(nd, type.shape, type.dtype, type.layout.c0) : nd;
-  return [{ type, data }];
+  return [{ type, data: packWeightInt4(w, shape, type.dtype as 'i4' | 'i32', type.layout.kind === 'nz' ? type.layout.c0 : null) }];
 };

@@ -6,14 +6,15 @@ import { FractalError } from '../../../ir/diagnostics.ts';
 import type { DType } from '../../../ir/dtype.ts';
 import { allocStorage, type Storage } from '../../../ir/storage.ts';
 import { numelOf } from '../../../ir/types.ts';
+import { BF16_TO_F32, bf16FromF32, F16_TO_F32, f16FromF64 } from '../../../numerics/float.ts';
 import { packInt4 } from '../../../numerics/int4.ts';
 import { broadcastPlan, type IndexPlan } from '../broadcast-index.ts';
-import { bf16FromF32Array, canonicalizeF32, f16FromF64Array, isWide, readNumbers, type NumberArray } from '../element-access.ts';
+import { canonicalizeF32, isWide, readNumbers, type NumberArray } from '../element-access.ts';
 import type { Kernel } from '../kernel.ts';
 
 export type BinaryOp = 'add' | 'sub' | 'mul' | 'div' | 'max' | 'min';
 
-/** Float max/min (add, sub, mul, div are inlined in floatLoop): NaN wins, -0 < +0. */
+/** Float max/min: NaN wins, -0 < +0, otherwise the larger/smaller value exactly. */
 function floatMaxMin(op: 'max' | 'min', x: number, y: number): number {
   switch (op) {
     case 'max':
@@ -78,24 +79,19 @@ export function binaryElementwise(
     wideLoop(op, plan, a as BigInt64Array | BigUint64Array, b as BigInt64Array | BigUint64Array, out);
     return out;
   }
+  if (dtype === 'f16' || dtype === 'bf16') {
+    const out = new Uint16Array(n);
+    halfLoop(op, plan, a as Uint16Array, b as Uint16Array, out, dtype === 'bf16');
+    return out;
+  }
   const x = readNumbers(dtype, a, numelOf(aShape));
   const y = readNumbers(dtype, b, numelOf(bShape));
   switch (dtype) {
     case 'f32': {
       const out = new Float32Array(n);
-      floatLoop(op, plan, x, y, out);
+      f32Loop(op, plan, x as Float32Array, y as Float32Array, out);
       canonicalizeF32(out);
       return out;
-    }
-    case 'f16': {
-      const exact = new Float64Array(n);
-      floatLoop(op, plan, x, y, exact);
-      return f16FromF64Array(exact);
-    }
-    case 'bf16': {
-      const inF32 = new Float32Array(n);
-      floatLoop(op, plan, x, y, inF32);
-      return bf16FromF32Array(inF32);
     }
     case 'i4': {
       const values = new Int8Array(n);
@@ -111,11 +107,8 @@ export function binaryElementwise(
   }
 }
 
-/**
- * `x op y` for every element. Stored into a Float32Array the float64 result is rounded to f32;
- * a Float64Array keeps it. The op is switched per run, not per element.
- */
-function floatLoop(op: BinaryOp, plan: IndexPlan, x: NumberArray, y: NumberArray, out: Float32Array | Float64Array): void {
+/** `x op y` in f32: the store rounds the float64 result once. The op is switched per run. */
+function f32Loop(op: BinaryOp, plan: IndexPlan, x: Float32Array, y: Float32Array, out: Float32Array): void {
   const { outer, inner } = plan;
   const [sa, sb] = plan.steps as [number, number];
   const [ba, bb] = plan.bases as [Int32Array, Int32Array];
@@ -137,6 +130,39 @@ function floatLoop(op: BinaryOp, plan: IndexPlan, x: NumberArray, y: NumberArray
         break;
       default:
         for (let t = 0; t < inner; t++) out[o + t] = floatMaxMin(op, x[i + t * sa]!, y[j + t * sb]!);
+    }
+  }
+}
+
+/** `x op y` of exact float64 values (max/min included). */
+function exactOp(op: BinaryOp, x: number, y: number): number {
+  switch (op) {
+    case 'add':
+      return x + y;
+    case 'sub':
+      return x - y;
+    case 'mul':
+      return x * y;
+    case 'div':
+      return x / y;
+    default:
+      return floatMaxMin(op, x, y);
+  }
+}
+
+/**
+ * f16 / bf16 bits in and out, widened through the tables: f16 rounds the float64 result once,
+ * bf16 rounds it to f32 and then to bf16.
+ */
+function halfLoop(op: BinaryOp, plan: IndexPlan, x: Uint16Array, y: Uint16Array, out: Uint16Array, bf16: boolean): void {
+  const { outer, inner } = plan;
+  const [sa, sb] = plan.steps as [number, number];
+  const [ba, bb] = plan.bases as [Int32Array, Int32Array];
+  const table = bf16 ? BF16_TO_F32 : F16_TO_F32;
+  for (let r = 0, o = 0; r < outer; r++) {
+    for (let t = 0, i = ba[r]!, j = bb[r]!; t < inner; t++, o++, i += sa, j += sb) {
+      const v = exactOp(op, table[x[i]!]!, table[y[j]!]!);
+      out[o] = bf16 ? bf16FromF32(Math.fround(v)) : f16FromF64(v);
     }
   }
 }

@@ -5,7 +5,7 @@
 //   y = quantInt(u, -128, 127)
 import { ruleError } from '../../../ir/diagnostics.ts';
 import { BF16_TO_F32, F16_TO_F32, f16FromF64, f16ToF64 } from '../../../numerics/float.ts';
-import { quantInt } from '../../../numerics/quant.ts';
+import { quantI8 } from '../../../numerics/quant.ts';
 import type { DType } from '../../../ir/dtype.ts';
 import { allocTensor, type Storage, type Tensor } from '../../../ir/storage.ts';
 import type { Kernel } from '../kernel.ts';
@@ -46,7 +46,7 @@ export function moeQuantRows(x: Storage, dtype: DType, scale: number, offset: nu
     // Products and sums of two f16 values are exact in float64: one rounding each, as in fp16.
     const t = f16ToF64(f16FromF64(h * s16));
     const u = f16ToF64(f16FromF64(t + o16));
-    y[e] = quantInt(u, -128, 127);
+    y[e] = quantI8(u);
   }
   return y;
 }

@@ -4,7 +4,7 @@
 // c indexes the scales along the quantized axis (or is 0 for a one-element scale).
 import { BF16_TO_F32, F16_TO_F32 } from '../../../numerics/float.ts';
 import { packInt4 } from '../../../numerics/int4.ts';
-import { quantInt } from '../../../numerics/quant.ts';
+import { I4_RANGE, I32_RANGE, I8_RANGE, U8_RANGE, quantInt } from '../../../numerics/quant.ts';
 import type { DType } from '../../../ir/dtype.ts';
 import { allocTensor, type Storage, type Tensor } from '../../../ir/storage.ts';
 import type { Kernel } from '../kernel.ts';
@@ -48,12 +48,7 @@ export function quantizeValues(x: Float32Array, shape: readonly number[], p: Qua
   }
 }
 
-const RANGES: Partial<Record<DType, readonly [number, number]>> = {
-  i8: [-128, 127],
-  u8: [0, 255],
-  i32: [-2147483648, 2147483647],
-  i4: [-8, 7],
-};
+const RANGES: Partial<Record<DType, readonly [number, number]>> = { i8: I8_RANGE, u8: U8_RANGE, i32: I32_RANGE, i4: I4_RANGE };
 
 /** Kernel: y is i8 / u8 / i32, or (dtype = i4) i32 words carrying 8 int4 each. */
 export const quantizeKernel: Kernel = (inputs, ctx) => {
