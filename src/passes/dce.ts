@@ -2,18 +2,18 @@
 // goes in one walk — then resources no graph references. Parameters always stay.
 import type { Graph } from '../ir/graph.ts';
 import type { Module } from '../ir/module.ts';
+import type { Node } from '../ir/node.ts';
 import type { Pass } from './pass.ts';
 import { Rewriter } from './rewrite/rewriter.ts';
 
 function dceGraph(g: Graph): number {
-  const rw = new Rewriter(g);
-  let erased = 0;
-  for (const n of [...g.nodes].reverse()) {
-    if (n.results.some((r) => g.isUsed(r))) continue;
-    rw.erase(n);
-    erased++;
+  const dead = new Set<Node>();
+  for (let i = g.nodes.length - 1; i >= 0; i--) {
+    const n = g.nodes[i]!;
+    if (n.results.every((r) => !g.outputs.includes(r) && r.uses.every((u) => dead.has(u.node)))) dead.add(n);
   }
-  return erased;
+  new Rewriter(g).eraseAll(dead);
+  return dead.size;
 }
 
 /** Names of the resources that some attribute of some statement refers to. */

@@ -6,7 +6,13 @@ import { canonicalize } from './canonicalize.ts';
 import { constantFold } from './constant-fold.ts';
 import { cse } from './cse.ts';
 import { dce } from './dce.ts';
+import { decompose } from './decompose.ts';
 import { fuseDynamicQuant } from './fusion/fuse-dynamic-quant.ts';
+import { fuseQuantize } from './fusion/fuse-quantize.ts';
+import { fuseInt4Pack } from './fusion/fuse-int4-pack.ts';
+import { fuseMoeInitRoutingQuant } from './fusion/fuse-moe-init-routing-quant.ts';
+import { assignWeightLayout } from './layout/assign-weight-layout.ts';
+import { foldTransData } from './layout/fold-trans-data.ts';
 import type { Pass } from './pass.ts';
 import type { Rule } from './rewrite/pattern.ts';
 
@@ -16,6 +22,12 @@ export const PASSES: readonly Pass[] = [
   cse,
   dce,
   fuseDynamicQuant,
+  fuseQuantize,
+  decompose,
+  assignWeightLayout,
+  foldTransData,
+  fuseInt4Pack,
+  fuseMoeInitRoutingQuant,
 ];
 
 const BY_NAME = new Map(PASSES.map((p) => [p.name, p]));

@@ -16,21 +16,23 @@
 // data is not recomputed, and the NZ storage derived from it is what trans_data computes.
 import { resourceAttr } from '../../ir/attr.ts';
 import type { Module } from '../../ir/module.ts';
-import type { Node } from '../../ir/node.ts';
 import type { Value } from '../../ir/value.ts';
 import { rulePass, type Pass } from '../pass.ts';
-import { capture, constant, defineRule, op, type Predicate, type Rule } from '../rewrite/pattern.ts';
+import type { Match } from '../rewrite/match.ts';
+import { capture, constant, defineRule, op, type Rule } from '../rewrite/pattern.ts';
 
-/** The statement's result has the type of the value bound to `name`. */
-const sameTypeAs =
-  (name: string): Predicate<Node> =>
-  (n, m) =>
-    n.result.type.equals(m.value(name).type) || `expected the result type ${m.value(name).type}, got ${n.result.type}`;
+/** The conversion `y` gives back the type of `x`. */
+function backToTypeOf(m: Match): true | string {
+  const x = m.value('x').type;
+  const y = m.value('y').type;
+  return y.equals(x) || `the result type ${y} is not ${x}`;
+}
 
 const identity = defineRule({
   name: 'trans-data-identity',
   benefit: 4,
-  pattern: op('layout.trans_data', [capture('x')], { as: 'y', where: sameTypeAs('x') }),
+  pattern: op('layout.trans_data', [capture('x')], { as: 'y' }),
+  guard: backToTypeOf,
   rewrite: (rw, m) => rw.replace(m.value('y'), m.value('x')),
 });
 
@@ -38,7 +40,8 @@ const inversePair = defineRule({
   name: 'trans-data-inverse-pair',
   benefit: 3,
   // The inner conversion is a leaf: it may have other users; if this was its last, it goes too.
-  pattern: op('layout.trans_data', [op('layout.trans_data', [capture('x')], { as: 'inner', leaf: true })], { as: 'y', where: sameTypeAs('x') }),
+  pattern: op('layout.trans_data', [op('layout.trans_data', [capture('x')], { as: 'inner', leaf: true })], { as: 'y' }),
+  guard: backToTypeOf,
   rewrite(rw, m) {
     rw.replace(m.value('y'), m.value('x'));
     const inner = m.node('inner');

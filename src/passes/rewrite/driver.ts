@@ -104,14 +104,19 @@ function applyAt(g: Graph, rule: Rule, node: Node, opts: DriverOptions): boolean
     if (opts.strict) throw new FractalError('VERIFY', `rule ${rule.name} reported success at ${where()} but changed nothing`);
     return false;
   }
-  // Matched statements the rewrite left unused go, users before producers: those it replaced,
-  // and those that were used before it. A statement that was dead already is dce's business.
-  const pos = new Map(g.nodes.map((n, i) => [n, i]));
-  const matched = [...match.nodes].filter((n) => n.graph === g).sort((a, b) => pos.get(b)! - pos.get(a)!);
-  for (const n of matched) {
-    const unused = n.results.every((r) => !g.isUsed(r));
-    if (unused && (wasUsed.has(n) || n.results.some((r) => rw.wasReplaced(r)))) rw.erase(n);
+  // Matched statements the rewrite left unused go: those it replaced, and those that were used
+  // before it. A statement that was dead already is dce's business.
+  const doomed = new Set<Node>();
+  const candidates = [...match.nodes].filter((n) => n.graph === g && (wasUsed.has(n) || n.results.some((r) => rw.wasReplaced(r))));
+  for (let grew = true; grew; ) {
+    grew = false;
+    for (const n of candidates) {
+      if (doomed.has(n) || !n.results.every((r) => !g.outputs.includes(r) && r.uses.every((u) => doomed.has(u.node)))) continue;
+      doomed.add(n);
+      grew = true;
+    }
   }
+  rw.eraseAll(doomed);
   rw.restoreOrder();
   return true;
 }

@@ -35,6 +35,9 @@ export class Rewriter {
   private readonly created = new Set<Node>();
   private readonly hinted = new Set<Value>();
   private readonly replaced = new Set<Value>();
+  /** Set when a mutation may have put a use above its definition (checked by restoreOrder). */
+  private maybeDisordered = false;
+  private readonly origin: Node | undefined;
   private readonly builder: TrackingBuilder;
 
   constructor(
@@ -42,6 +45,7 @@ export class Rewriter {
     /** New statements go before this one; undefined appends. */
     insertionPoint?: Node,
   ) {
+    this.origin = insertionPoint;
     this.builder = new TrackingBuilder(graph, insertionPoint, (n) => {
       this.created.add(n);
       this.mutations++;
@@ -65,6 +69,7 @@ export class Rewriter {
 
   setInsertionPoint(before: Node | undefined): void {
     this.builder.insertionPoint = before;
+    this.maybeDisordered = true;
   }
 
   /** Was `v` handed to `replace` (as the value replaced)? */
@@ -92,10 +97,16 @@ export class Rewriter {
       throw new FractalError('VERIFY', `graph @${this.graph.name}: cannot replace a value of type ${from.type} by one of type ${to.type}`);
     }
     const p = to.producer;
-    if (p && this.created.has(p) && !this.hinted.has(to)) {
+    const isNew = p !== undefined && this.created.has(p);
+    if (isNew && !this.hinted.has(to)) {
       to.hint = from.hint;
       this.hinted.add(to);
     }
+    // Safe without a check: a new value replacing a result of the statement it was inserted
+    // before, a parameter, or an operand of the replaced value's own statement.
+    const fp = from.producer;
+    const safe = isNew ? fp !== undefined && fp === this.origin : !p || (fp !== undefined && fp.operands.includes(to));
+    if (!safe) this.maybeDisordered = true;
     if (this.graph.isUsed(from)) this.mutations++;
     this.graph.replaceAllUses(from, to);
   }
@@ -116,9 +127,32 @@ export class Rewriter {
     this.mutations++;
   }
 
+  /** Removes statements whose results are used only among themselves, in one walk of the graph. */
+  eraseAll(nodes: Iterable<Node>): void {
+    const g = this.graph;
+    const set = new Set(nodes);
+    if (set.size === 0) return;
+    for (const n of set) {
+      if (n.graph !== g) throw new FractalError('VERIFY', `graph @${g.name}: cannot erase ${n.op}, it is not in the graph`);
+      for (const r of n.results) {
+        if (g.outputs.includes(r) || r.uses.some((u) => !set.has(u.node))) {
+          throw new FractalError('VERIFY', `graph @${g.name}: cannot erase ${n.op}, its results are still used`);
+        }
+      }
+    }
+    for (const n of set) {
+      n.dropOperandUses();
+      n.graph = undefined;
+      this.created.delete(n);
+    }
+    g.nodes = g.nodes.filter((n) => !set.has(n));
+    this.mutations += set.size;
+  }
+
   setOperand(node: Node, i: number, v: Value | null): void {
     if (node.operands[i] === v) return;
     node.setOperand(i, v);
+    this.maybeDisordered = true;
     this.mutations++;
   }
 
@@ -165,6 +199,8 @@ export class Rewriter {
    * run of new statements that defines what it needs.
    */
   restoreOrder(): void {
+    if (!this.maybeDisordered) return;
+    this.maybeDisordered = false;
     const g = this.graph;
     const nodes = g.nodes;
     const placed = new Set<Node>();

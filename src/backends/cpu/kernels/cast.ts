@@ -9,7 +9,7 @@ import { allocStorage, containerLength, type Storage } from '../../../ir/storage
 import { bf16FromF32, bf16FromF64, F32_NAN_BITS, rne } from '../../../numerics/float.ts';
 import { packInt4 } from '../../../numerics/int4.ts';
 import { quantInt } from '../../../numerics/quant.ts';
-import { bf16FromF32Array, f16FromF64Array, isWide, readNumbers } from '../element-access.ts';
+import { bf16FromF32Array, canonicalizeF32, f16FromF64Array, isWide, readNumbers } from '../element-access.ts';
 import type { Kernel } from '../kernel.ts';
 
 type WideArray = BigInt64Array | BigUint64Array;
@@ -112,6 +112,12 @@ function castWide(x: WideArray, to: DType, numel: number): Storage {
 export function castElements(from: DType, to: DType, x: Storage, numel: number): Storage {
   if (from === to) return x.slice(0, containerLength(to, numel));
   if (isWide(from)) return castWide(x as WideArray, to, numel);
+  if (to === 'f32' && (from === 'f16' || from === 'bf16')) {
+    // Widening is exact: the widened copy is the result once its NaNs are canonical.
+    const out = readNumbers(from, x, numel) as Float32Array;
+    canonicalizeF32(out);
+    return out;
+  }
   return castNumbers(readNumbers(from, x, numel), isFloat(from), to, numel);
 }
 

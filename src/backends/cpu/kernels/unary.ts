@@ -3,8 +3,8 @@
 import { FractalError } from '../../../ir/diagnostics.ts';
 import type { DType } from '../../../ir/dtype.ts';
 import type { Storage } from '../../../ir/storage.ts';
-import { bf16FromF32, f16FromF64, F32_NAN_BITS, rne } from '../../../numerics/float.ts';
-import { readNumbers } from '../element-access.ts';
+import { BF16_TO_F32, bf16FromF32, F16_TO_F32, f16FromF64, rne } from '../../../numerics/float.ts';
+import { canonicalizeF32 } from '../element-access.ts';
 import type { Kernel } from '../kernel.ts';
 
 export type UnaryOp = 'abs' | 'neg' | 'reciprocal' | 'round';
@@ -34,22 +34,29 @@ function signBitOp(op: 'abs' | 'neg', dtype: FloatDType, x: Storage, numel: numb
 
 /** `1 ÷ x` (reciprocal) or `rne(x)` (round) of every element, rounded once to `dtype`. */
 function valueOp(op: 'reciprocal' | 'round', dtype: FloatDType, x: Storage, numel: number): Storage {
-  const v = readNumbers(dtype, x, numel);
   const recip = op === 'reciprocal';
+  // rne keeps a zero's sign (Math.round(-0.4) is -0) and passes ±Inf and NaN through.
   if (dtype === 'f32') {
+    const v = x as Float32Array;
     const out = new Float32Array(numel);
-    const bits = new Uint32Array(out.buffer);
-    for (let i = 0; i < numel; i++) {
-      // rne keeps a zero's sign (Math.round(-0.4) is -0) and passes ±Inf and NaN through.
-      const r = recip ? 1 / v[i]! : rne(v[i]!);
-      if (r === r) out[i] = r;
-      else bits[i] = F32_NAN_BITS;
-    }
+    if (recip) for (let i = 0; i < numel; i++) out[i] = 1 / v[i]!;
+    else for (let i = 0; i < numel; i++) out[i] = rne(v[i]!);
+    canonicalizeF32(out);
     return out;
   }
+  const bits = x as Uint16Array;
   const out = new Uint16Array(numel);
-  if (dtype === 'f16') for (let i = 0; i < numel; i++) out[i] = f16FromF64(recip ? 1 / v[i]! : rne(v[i]!));
-  else for (let i = 0; i < numel; i++) out[i] = bf16FromF32(Math.fround(recip ? 1 / v[i]! : rne(v[i]!)));
+  if (dtype === 'f16') {
+    for (let i = 0; i < numel; i++) {
+      const v = F16_TO_F32[bits[i]!]!;
+      out[i] = f16FromF64(recip ? 1 / v : rne(v));
+    }
+  } else {
+    for (let i = 0; i < numel; i++) {
+      const v = BF16_TO_F32[bits[i]!]!;
+      out[i] = bf16FromF32(Math.fround(recip ? 1 / v : rne(v)));
+    }
+  }
   return out;
 }
 
