@@ -23,3 +23,5 @@ export { moduleToJson, moduleFromJson } from './ir/json.ts';
 export { modulesEqual, moduleHash } from './ir/hash.ts';
 export { constantTensor } from './ir/constants.ts';
 export { runPipeline, parsePipeline, type PipelineOptions, type PipelineResult } from './passes/pass-manager.ts';
+export { optimize } from './optimize.ts';
+export { cpuEvaluator } from './backends/cpu/evaluator.ts';

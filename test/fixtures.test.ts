@@ -11,6 +11,7 @@ import { FractalError } from '../src/ir/diagnostics.ts';
 import type { Module } from '../src/ir/module.ts';
 import { parseModule } from '../src/ir/parse.ts';
 import { printModule } from '../src/ir/print.ts';
+import { optimize } from '../src/optimize.ts';
 import { fileCheck } from './helpers/filecheck.ts';
 import { parseFixture, type Chunk, type Fixture } from './helpers/fixtures.ts';
 
@@ -19,16 +20,6 @@ const files = readdirSync(join(ROOT, 'test'), { recursive: true, encoding: 'utf8
   .filter((f) => f.endsWith('.fir'))
   .map((f) => join('test', f))
   .sort();
-
-type RunPipeline = (module: Module, pipeline: string) => { module: Module };
-
-/** The pass manager is loaded only by `opt` fixtures, so the other kinds work without it. */
-async function loadRunPipeline(): Promise<RunPipeline> {
-  const url = new URL('../src/passes/pass-manager.ts', import.meta.url).href;
-  const mod = (await import(/* @vite-ignore */ url)) as { runPipeline?: RunPipeline };
-  if (!mod.runPipeline) throw new Error('src/passes/pass-manager.ts does not export runPipeline');
-  return mod.runPipeline;
-}
 
 const isBlank = (chunk: Chunk) => chunk.text.split('\n').every((l) => /^\s*(\/\/.*)?$/.test(l));
 
@@ -51,7 +42,7 @@ for (const file of files) {
 
 async function runChunk(fx: Fixture, chunk: Chunk): Promise<void> {
   const { file, run } = fx;
-  const transform = async (m: Module): Promise<Module> => (run.kind === 'opt' ? (await loadRunPipeline())(m, run.pipeline).module : m);
+  const transform = async (m: Module): Promise<Module> => (run.kind === 'opt' ? optimize(m, run.pipeline, { strict: true }).module : m);
   const expected = chunk.expectedError;
   if (expected) {
     let error: unknown;

@@ -20,6 +20,8 @@ const COMMANDS: (() => Promise<{ register: RegisterCommand }>)[] = [
   () => import('./verify.ts'),
   () => import('./run.ts'),
   () => import('./case.ts'),
+  () => import('./opt.ts'),
+  () => import('./explain.ts'),
 ];
 
 export async function buildProgram(cli: Cli): Promise<Command> {

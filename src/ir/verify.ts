@@ -56,7 +56,8 @@ function floatScalars(def: OpDef, attrs: Attrs, x: TensorType | undefined): Attr
   const out: Record<string, Attrs[string]> = { ...attrs };
   for (const [k, spec] of Object.entries(def.attrs)) {
     const a = out[k];
-    if (spec.kind === 'scalar' && a?.k === 'int') out[k] = { k: 'float', v: Number(a.v) };
+    // A default left in place stays as declared, so the printer still omits it.
+    if (spec.kind === 'scalar' && a?.k === 'int' && a !== spec.default) out[k] = { k: 'float', v: Number(a.v) };
   }
   return out;
 }

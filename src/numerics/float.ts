@@ -56,13 +56,12 @@ export function f16FromF64(v: number): number {
     return sign | (r - a === 0.5 && (r & 1) !== 0 ? r - 1 : r); // r = 1024 is the smallest normal
   }
   if (exp > 1038) return sign | 0x7c00; // >= 2^16
-  // Keep the top 10 of the 52 fraction bits; the 10 dropped bits of the high word and the low
-  // word decide the rounding. A carry out of the fraction bumps the exponent (up to Inf).
-  const frac = hi & 0xfffff;
-  const rest = frac & 0x3ff;
-  let h = ((exp - 1008) << 10) | (frac >>> 10);
-  if (rest > 0x200 || (rest === 0x200 && (f64Words[0]! !== 0 || (h & 1) !== 0))) h++;
-  return sign | (h > 0x7c00 ? 0x7c00 : h);
+  // Exponent, the 20 fraction bits of the high word and a sticky bit for the low word, then
+  // RNE off the low 11 bits without branches (random data mispredicts them). A carry out of
+  // the fraction bumps the exponent, at most to 0x7C00 = Inf.
+  const lo = f64Words[0]!;
+  const m = ((exp - 1008) << 21) | ((hi & 0xfffff) << 1) | ((lo | -lo) >>> 31);
+  return sign | ((m + 0x3ff + ((m >>> 11) & 1)) >>> 11);
 }
 
 /** float16 bits -> its exact value as a number. */

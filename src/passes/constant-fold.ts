@@ -10,7 +10,7 @@ import type { Graph } from '../ir/graph.ts';
 import { constantTensor } from '../ir/constants.ts';
 import { nzToNd } from '../ir/layout-convert.ts';
 import type { Node } from '../ir/node.ts';
-import { allocStorage, containerLength, type Storage, type Tensor } from '../ir/storage.ts';
+import { allocStorage, containerLength, readElement, writeElement, type Storage, type Tensor } from '../ir/storage.ts';
 import type { TensorType } from '../ir/types.ts';
 import { subjectOf } from '../ir/verify.ts';
 import type { Evaluator } from './evaluator.ts';
@@ -41,7 +41,13 @@ function stack(type: TensorType, parts: readonly Storage[]): Storage {
   if (parts.length === 1) return parts[0]!;
   const numel = type.numel;
   const out = allocStorage(type.dtype, numel * parts.length);
-  // i4 tensors in #nd have an even last dimension, so each rank's part starts on a byte.
+  if (type.dtype === 'i4' && numel % 2 === 1) {
+    // An NZ i4 matrix may have an odd element count: ranks then meet inside a byte.
+    parts.forEach((p, r) => {
+      for (let k = 0; k < numel; k++) writeElement('i4', out, r * numel + k, readElement('i4', p, k));
+    });
+    return out;
+  }
   const step = containerLength(type.dtype, numel);
   parts.forEach((p, r) => (out as unknown as { set(a: ArrayLike<unknown>, at: number): void }).set(p as ArrayLike<unknown>, r * step));
   return out;

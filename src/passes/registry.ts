@@ -8,7 +8,9 @@ import { cse } from './cse.ts';
 import { dce } from './dce.ts';
 import { decompose } from './decompose.ts';
 import { fuseDynamicQuant } from './fusion/fuse-dynamic-quant.ts';
+import { fuseQuant } from './fusion/fuse-quant.ts';
 import { fuseQuantize } from './fusion/fuse-quantize.ts';
+import { fuseQuantMatmulAllReduce } from './fusion/fuse-quant-matmul-all-reduce.ts';
 import { fuseInt4Pack } from './fusion/fuse-int4-pack.ts';
 import { fuseMoeInitRoutingQuant } from './fusion/fuse-moe-init-routing-quant.ts';
 import { assignWeightLayout } from './layout/assign-weight-layout.ts';
@@ -23,6 +25,8 @@ export const PASSES: readonly Pass[] = [
   dce,
   fuseDynamicQuant,
   fuseQuantize,
+  fuseQuantMatmulAllReduce,
+  fuseQuant,
   decompose,
   assignWeightLayout,
   foldTransData,

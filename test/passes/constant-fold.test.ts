@@ -89,6 +89,24 @@ resources {
     expect([...(folded as Int8Array)]).toEqual([...data]);
   });
 
+  it('stacks per-rank i4 results whose element count is odd', () => {
+    const m = parseModule(`
+graph @g() -> (tensor<1x3xi4, #nz<c0=64>>) attributes {world_size = 2} {
+  %w = prim.constant {value = @w} : () -> tensor<1x3xi4, #nz<c0=64>>
+  %y = layout.trans_data(%w) : (tensor<1x3xi4, #nz<c0=64>>) -> tensor<1x3xi4, #nz<c0=64>>
+  return %y
+}
+resources {
+  @w = dense<[[[1, -2, 3]], [[-4, 5, -6]]]> : tensor<2x1x3xi4, #nz<c0=64>> {per_rank}
+}
+`);
+    fold(m);
+    const { r, data } = dense(m, 'y');
+    expect(r.perRank).toBe(true);
+    // Packed two per byte, element 2t in the low nibble: (1, -2), (3, -4), (5, -6).
+    expect([...(data as Uint8Array)]).toEqual([0xe1, 0xc3, 0xa5]);
+  });
+
   it('carries the warnings raised while evaluating, prefixed by rank for per-rank folds', () => {
     const m = parseModule(`
 graph @g() -> (tensor<2x8xi4>) attributes {world_size = 2} {

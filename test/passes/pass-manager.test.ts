@@ -74,7 +74,7 @@ describe('pipeline strings', () => {
       }
       throw new Error(`no error for '${p}'`);
     };
-    expect(err('cse, fuse-foo')).toMatch(/^pipeline:1:6: expected a pass name \([a-z, -]*\bcse, dce\b[a-z, -]*\), got 'fuse-foo'$/);
+    expect(err('cse, fuse-foo')).toMatch(/^pipeline:1:6: expected a pass name \([a-z0-9, -]*\bcse, dce\b[a-z0-9, -]*\), got 'fuse-foo'$/);
     expect(err('cse,,dce')).toBe("pipeline:1:5: expected a pass name, got ','");
     expect(err('cse, ')).toBe('pipeline:1:6: expected a pass name, got end of input');
     expect(err('')).toBe('pipeline:1:1: expected a pass name, got end of input');

@@ -247,6 +247,27 @@ describe('patterns', () => {
     expect(found(anySmooth, smooth.y)?.value('s')).toBe(s);
   });
 
+  it('matches several results of one multi-result statement through a shared name', () => {
+    const b = Builder.graph('g');
+    const x = b.param(new TensorType([4, 16], 'f16'), 'x');
+    const q = b.npu.dynamicQuant(x, { hints: ['q', 's'] });
+    const other = b.npu.dynamicQuant(x, { hints: ['q2', 's2'] });
+    const y = b.prim.cast(q.y, 'f32', 'y');
+    b.return(y, b.prim.reshape(q.scale, [4, 1], 'col'), b.prim.reshape(other.scale, [1, 4], 'row'));
+    const dq = (result: number) => op('npu.dynamic_quant', [capture('x')], { as: 'dq', result });
+    const both = defineRule({
+      name: 'both-results',
+      pattern: op('prim.cast', [dq(0)], { as: 'y' }),
+      extraRoots: [{ pattern: op('prim.reshape', [dq(1)], { as: 'scale_col' }) }],
+      rewrite: () => false,
+    });
+    const m = matchAt(both, y.producer!, { accept: () => true }).match!;
+    expect(m.node('dq')).toBe(q.y.producer);
+    expect(m.value('scale_col').hint).toBe('col');
+    expect(m.roots.map((n) => n?.results[0]!.hint)).toEqual(['y', 'col']);
+    expect(() => op('npu.dynamic_quant', [], { result: 2 })).toThrow(/npu.dynamic_quant has no result 2/);
+  });
+
   it('matches attributes exactly, by one-of and by predicate, with defaults filled in', () => {
     const b = Builder.graph('g');
     const x = b.param(f32(4, 8), 'x');

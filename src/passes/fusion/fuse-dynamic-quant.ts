@@ -27,7 +27,7 @@ import { dynamicQuantTypes } from '../../ir/ops/npu/dynamic-quant.ts';
 import { f32, f32Bits } from '../../numerics/float.ts';
 import { rulePass, type Pass } from '../pass.ts';
 import type { Match } from '../rewrite/match.ts';
-import { capture, constant, defineRule, either, oneOf, op, type Pattern, type Rule } from '../rewrite/pattern.ts';
+import { capture, constant, defineRule, either, oneOf, op, type OpPattern, type Pattern, type Rule } from '../rewrite/pattern.ts';
 import type { Rewriter } from '../rewrite/rewriter.ts';
 import { alignShape, clampKeepsBits, legal, reshaped, reshapeTo, roundClamp } from './quant-chain.ts';
 
@@ -55,7 +55,7 @@ const notOverScale = (n: Node): true | string =>
 
 const Q = op(['prim.mul', 'prim.div'], [V, INV], { as: 'q', commutative: true, where: notOverScale });
 
-const cast = (to: unknown): Pattern => op('prim.cast', [roundClamp(Q)], { attrs: { to }, as: 'y' });
+const cast = (to: unknown): OpPattern => op('prim.cast', [roundClamp(Q)], { attrs: { to }, as: 'y' });
 
 /** scale = amax · f32(1/QMAX), found among the users of amax; absent when nothing computes it. */
 const SCALE = { pattern: op('prim.mul', [reshaped(capture('amax')), constant('inv_max', { dtype: 'f32' })], { as: 'scale' }), optional: true };

@@ -24,7 +24,7 @@ import { numelOf, shapesEqual, TensorType } from '../../ir/types.ts';
 import type { Value } from '../../ir/value.ts';
 import { rulePass, type Pass } from '../pass.ts';
 import type { Match } from '../rewrite/match.ts';
-import { capture, defineRule, either, oneOf, op, optional, type Pattern, type Rule } from '../rewrite/pattern.ts';
+import { capture, defineRule, either, oneOf, op, optional, type OpPattern, type Pattern, type Rule } from '../rewrite/pattern.ts';
 import type { Rewriter } from '../rewrite/rewriter.ts';
 import { broadcastAxis, clampKeepsBits, fusedOpProblem, reshaped, reshapeTo, roundClamp } from './quant-chain.ts';
 
@@ -37,7 +37,7 @@ const T = either(op('prim.div', [XF, widened('scales')], { as: 't' }), op('prim.
 
 const ZP = optional(op('prim.add', [T, widened('zero_points')], { as: 'zp_add' }), { through: 0 });
 
-const cast = (to: unknown): Pattern => op('prim.cast', [roundClamp(ZP)], { attrs: { to }, as: 'y' });
+const cast = (to: unknown): OpPattern => op('prim.cast', [roundClamp(ZP)], { attrs: { to }, as: 'y' });
 
 /** The other operand of a binary statement: the one that is not `v`. */
 const other = (m: Match, node: string, v: Value): Value => {

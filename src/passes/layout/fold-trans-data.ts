@@ -44,6 +44,7 @@ const inversePair = defineRule({
   guard: backToTypeOf,
   rewrite(rw, m) {
     rw.replace(m.value('y'), m.value('x'));
+    rw.erase(m.node('y'));
     const inner = m.node('inner');
     if (!rw.graph.isUsed(inner.result)) rw.erase(inner);
   },

@@ -96,8 +96,8 @@ export function splatValue(v: Value): number | bigint | boolean | undefined {
   const first = readElement(dtype, data, 0);
   for (let i = 1; i < count; i++) {
     const e = readElement(dtype, data, i);
-    // Compare containers, not values: f16/bf16 hold bits, so NaN payloads and -0 stay distinct.
-    if (!(e === first || (Number.isNaN(e) && Number.isNaN(first)))) return undefined;
+    // f16/bf16 containers hold bits; elsewhere Object.is keeps -0 apart from 0.
+    if (!Object.is(e, first)) return undefined;
   }
   if (dtype === 'f16') return f16ToF64(first as number);
   if (dtype === 'bf16') return bf16ToF32(first as number);
@@ -203,16 +203,15 @@ class Matcher {
     private readonly root: Node,
     private readonly opts: MatchOptions,
   ) {
-    const self = this;
     this.view = {
-      has: (n) => self.values.has(n),
+      has: (n) => this.values.has(n),
       value: (n) => {
-        const v = self.values.get(n);
+        const v = this.values.get(n);
         if (!v) throw ruleBug(rule.name, `nothing is bound to '${n}' yet`);
         return v;
       },
       node: (n) => {
-        const x = self.named.get(n);
+        const x = this.named.get(n);
         if (!x) throw ruleBug(rule.name, `no statement is bound to '${n}' yet`);
         return x;
       },
@@ -349,19 +348,19 @@ class Matcher {
     }
     if (p.as !== undefined) {
       const had = this.named.get(p.as);
-      if (had) return had === n ? k() : this.fail(() => `'${p.as}' is already ${nodeName(had, this.name.bind(this))}, got ${nodeName(n, this.name.bind(this))}`);
+      if (had) return had === n ? k() : this.fail(() => `'${p.as}' is already ${nodeName(had, (x) => this.name(x))}, got ${nodeName(n, (x) => this.name(x))}`);
     }
-    const here = nodeName(n, this.name.bind(this));
+    const here = () => nodeName(n, (x) => this.name(x));
     const t = this.typeProblem(p.type, v);
-    if (t) return this.fail(() => `${here}: ${t}`);
+    if (t) return this.fail(() => `${here()}: ${t}`);
     for (const [key, matcher] of Object.entries(p.attrs)) {
       const a = n.attrs[key];
       if (!a || !matcher.test(a, n)) {
-        return this.fail(() => `${here}: attribute ${key}: expected ${matcher.describe}, got ${a ? printAttr(a) : 'none'}`);
+        return this.fail(() => `${here()}: attribute ${key}: expected ${matcher.describe}, got ${a ? printAttr(a) : 'none'}`);
       }
     }
     const w = this.check(p.where, n);
-    if (w) return this.fail(() => `${here}: ${w}`);
+    if (w) return this.fail(() => `${here()}: ${w}`);
 
     const mark = this.progress;
     this.addNode(p.leaf ? this.leaves : this.nodes, n);
@@ -391,11 +390,11 @@ class Matcher {
     return ok;
   }
 
-  private operands(pats: readonly Pattern[], n: Node, here: string, order: readonly number[], i: number, k: () => boolean): boolean {
+  private operands(pats: readonly Pattern[], n: Node, here: () => string, order: readonly number[], i: number, k: () => boolean): boolean {
     if (i === order.length) return k();
     const at = order[i]!;
     const pat: Pattern = pats[i] ?? { kind: 'none' };
-    const seg = this.opts.trace ? `${here} > operand ${at}` : undefined;
+    const seg = this.opts.trace ? `${here()} > operand ${at}` : undefined;
     return this.within(seg, (k2) => this.value(pat, n.operands[at] ?? null, k2), () => this.operands(pats, n, here, order, i + 1, k));
   }
 

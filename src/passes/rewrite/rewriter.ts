@@ -107,7 +107,8 @@ export class Rewriter {
     const fp = from.producer;
     const safe = isNew ? fp !== undefined && fp === this.origin : !p || (fp !== undefined && fp.operands.includes(to));
     if (!safe) this.maybeDisordered = true;
-    if (this.graph.isUsed(from)) this.mutations++;
+    // Counted even when `from` is unused: its statement is then erased as replaced.
+    this.mutations++;
     this.graph.replaceAllUses(from, to);
   }
 

@@ -6,10 +6,10 @@ import { FractalError } from '../../../ir/diagnostics.ts';
 import type { DType } from '../../../ir/dtype.ts';
 import { allocStorage, type Storage } from '../../../ir/storage.ts';
 import { numelOf } from '../../../ir/types.ts';
-import { BF16_TO_F32, bf16FromF32, F16_TO_F32, f16FromF64 } from '../../../numerics/float.ts';
+import { BF16_TO_F32, F16_TO_F32, f16FromF64 } from '../../../numerics/float.ts';
 import { packInt4 } from '../../../numerics/int4.ts';
 import { broadcastPlan, type IndexPlan } from '../broadcast-index.ts';
-import { canonicalizeF32, isWide, readNumbers, type NumberArray } from '../element-access.ts';
+import { bf16FromF32Array, canonicalizeF32, isWide, readNumbers, type NumberArray } from '../element-access.ts';
 import type { Kernel } from '../kernel.ts';
 
 export type BinaryOp = 'add' | 'sub' | 'mul' | 'div' | 'max' | 'min';
@@ -79,10 +79,15 @@ export function binaryElementwise(
     wideLoop(op, plan, a as BigInt64Array | BigUint64Array, b as BigInt64Array | BigUint64Array, out);
     return out;
   }
-  if (dtype === 'f16' || dtype === 'bf16') {
+  if (dtype === 'f16') {
     const out = new Uint16Array(n);
-    halfLoop(op, plan, a as Uint16Array, b as Uint16Array, out, dtype === 'bf16');
+    halfLoop(op, plan, a as Uint16Array, b as Uint16Array, F16_TO_F32, out);
     return out;
+  }
+  if (dtype === 'bf16') {
+    const inF32 = new Float32Array(n);
+    halfLoop(op, plan, a as Uint16Array, b as Uint16Array, BF16_TO_F32, inF32);
+    return bf16FromF32Array(inF32);
   }
   const x = readNumbers(dtype, a, numelOf(aShape));
   const y = readNumbers(dtype, b, numelOf(bShape));
@@ -151,18 +156,19 @@ function exactOp(op: BinaryOp, x: number, y: number): number {
 }
 
 /**
- * f16 / bf16 bits in and out, widened through the tables: f16 rounds the float64 result once,
- * bf16 rounds it to f32 and then to bf16.
+ * `x op y` of f16 or bf16 bits widened exactly through `table`. f16 (`out` a Uint16Array) rounds
+ * the float64 result once; bf16 (`out` a Float32Array) stores the f32-rounded result, which the
+ * caller rounds to bf16.
  */
-function halfLoop(op: BinaryOp, plan: IndexPlan, x: Uint16Array, y: Uint16Array, out: Uint16Array, bf16: boolean): void {
+function halfLoop(op: BinaryOp, plan: IndexPlan, x: Uint16Array, y: Uint16Array, table: Float32Array, out: Uint16Array | Float32Array): void {
   const { outer, inner } = plan;
   const [sa, sb] = plan.steps as [number, number];
   const [ba, bb] = plan.bases as [Int32Array, Int32Array];
-  const table = bf16 ? BF16_TO_F32 : F16_TO_F32;
+  const f16 = out instanceof Uint16Array;
   for (let r = 0, o = 0; r < outer; r++) {
     for (let t = 0, i = ba[r]!, j = bb[r]!; t < inner; t++, o++, i += sa, j += sb) {
       const v = exactOp(op, table[x[i]!]!, table[y[j]!]!);
-      out[o] = bf16 ? bf16FromF32(Math.fround(v)) : f16FromF64(v);
+      out[o] = f16 ? f16FromF64(v) : v;
     }
   }
 }

@@ -32,11 +32,24 @@ export function matmulStorage(
     const x = a as Int8Array;
     const y = panel(b as Int8Array, k, n, transposeB, (len) => new Int8Array(len));
     const out = new Int32Array(m * n);
+    const k4 = k - (k % 4);
     for (let i = 0; i < m; i++) {
       const row = i * n;
-      for (let t = 0; t < k; t++) {
-        const av = x[i * k + t]!;
-        if (av === 0) continue;
+      const ai = i * k;
+      // Four t at a time: the sum of four i8 products is exact, so adding it at once wraps the same.
+      for (let t = 0; t < k4; t += 4) {
+        const a0 = x[ai + t]!;
+        const a1 = x[ai + t + 1]!;
+        const a2 = x[ai + t + 2]!;
+        const a3 = x[ai + t + 3]!;
+        const o0 = t * n;
+        for (let j = 0; j < n; j++) {
+          const o = o0 + j;
+          out[row + j] = (out[row + j]! + a0 * y[o]! + a1 * y[o + n]! + a2 * y[o + 2 * n]! + a3 * y[o + 3 * n]!) | 0;
+        }
+      }
+      for (let t = k4; t < k; t++) {
+        const av = x[ai + t]!;
         for (let j = 0, o = t * n; j < n; j++, o++) out[row + j] = (out[row + j]! + av * y[o]!) | 0;
       }
     }
@@ -49,12 +62,30 @@ export function matmulStorage(
   const widened = readNumbers(dtype, b, k * n) as Float32Array;
   const y = panel(widened, k, n, transposeB, (len) => new Float32Array(len));
   const out = new Float32Array(m * n);
+  const k4 = k - (k % 4);
+  const f = Math.fround;
   for (let i = 0; i < m; i++) {
     const row = i * n;
-    for (let t = 0; t < k; t++) {
-      const av = x[i * k + t]!;
+    const ai = i * k;
+    // Four t at a time, still added one after another with an f32 rounding after each step.
+    for (let t = 0; t < k4; t += 4) {
+      const a0 = x[ai + t]!;
+      const a1 = x[ai + t + 1]!;
+      const a2 = x[ai + t + 2]!;
+      const a3 = x[ai + t + 3]!;
+      const o0 = t * n;
+      for (let j = 0; j < n; j++) {
+        const o = o0 + j;
+        const s1 = f(out[row + j]! + f(a0 * y[o]!));
+        const s2 = f(s1 + f(a1 * y[o + n]!));
+        const s3 = f(s2 + f(a2 * y[o + 2 * n]!));
+        out[row + j] = s3 + f(a3 * y[o + 3 * n]!);
+      }
+    }
+    for (let t = k4; t < k; t++) {
+      const av = x[ai + t]!;
       // The store into the Float32Array rounds the sum: that is the f32(acc + ·) step.
-      for (let j = 0, o = t * n; j < n; j++, o++) out[row + j] = out[row + j]! + Math.fround(av * y[o]!);
+      for (let j = 0, o = t * n; j < n; j++, o++) out[row + j] = out[row + j]! + f(av * y[o]!);
     }
   }
   canonicalizeF32(out);

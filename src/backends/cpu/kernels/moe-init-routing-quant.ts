@@ -40,13 +40,12 @@ export function moeQuantRows(x: Storage, dtype: DType, scale: number, offset: nu
   const s16 = moeQuantParam(scale);
   const o16 = moeQuantParam(offset);
   const y = new Int8Array(x.length);
+  const half = (v: number): number => F16_TO_F32[f16FromF64(v)]!; // one RNE rounding to f16
   for (let e = 0; e < x.length; e++) {
     // f32 -> f16 directly; bf16 -> f32 (exact) -> f16; an f16 x is used as it is.
-    const h = dtype === 'f16' ? F16_TO_F32[(x as Uint16Array)[e]!]! : f16ToF64(f16FromF64(dtype === 'bf16' ? BF16_TO_F32[(x as Uint16Array)[e]!]! : (x as Float32Array)[e]!));
+    const h = dtype === 'f16' ? F16_TO_F32[(x as Uint16Array)[e]!]! : half(dtype === 'bf16' ? BF16_TO_F32[(x as Uint16Array)[e]!]! : (x as Float32Array)[e]!);
     // Products and sums of two f16 values are exact in float64: one rounding each, as in fp16.
-    const t = f16ToF64(f16FromF64(h * s16));
-    const u = f16ToF64(f16FromF64(t + o16));
-    y[e] = quantI8(u);
+    y[e] = quantI8(half(half(h * s16) + o16));
   }
   return y;
 }

@@ -8,7 +8,7 @@
 // packed sum stays exact (< 2^53) and splits back into its lanes without ambiguity.
 import { BF16_TO_F32, F16_TO_F32, bf16FromF32Bits, f16FromF64, f32FromBits } from '../../../numerics/float.ts';
 import { nzGeometry } from '../../../ir/layout.ts';
-import { allocTensor, type Storage, type Tensor } from '../../../ir/storage.ts';
+import type { Tensor } from '../../../ir/storage.ts';
 import { numelOf, type TensorType } from '../../../ir/types.ts';
 import type { Kernel } from '../kernel.ts';
 
@@ -94,7 +94,7 @@ function microKernel(panel: Float64Array, a0: number, kl: number, pairs: Float64
   const a2 = a1 + kl;
   const a3 = a2 + kl;
   const b1 = b0 + k;
-  let s00 = 0, s01 = 0, s10 = 0, s11 = 0, s20 = 0, s21 = 0, s30 = 0, s31 = 0; // prettier-ignore
+  let s00 = 0, s01 = 0, s10 = 0, s11 = 0, s20 = 0, s21 = 0, s30 = 0, s31 = 0;
   for (let t = 0; t < kl; t++) {
     const w0 = pairs[b0 + t]!;
     const w1 = pairs[b1 + t]!;
@@ -219,7 +219,5 @@ export const quantMatmulAllReduceKernel: Kernel = async (inputs, ctx) => {
     x3: (x3?.data as Uint16Array) ?? null,
   });
   const all = await ctx.collective.allGather(ctx.rank, y);
-  const out = allocTensor(outType);
-  (out.data as Uint16Array).set(reduceRanks(all as Storage[] as Uint16Array[], outIsBf16));
-  return [out];
+  return [{ type: outType, data: reduceRanks(all as Uint16Array[], outIsBf16) }];
 };

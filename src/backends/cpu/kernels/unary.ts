@@ -3,8 +3,8 @@
 import { FractalError } from '../../../ir/diagnostics.ts';
 import type { DType } from '../../../ir/dtype.ts';
 import type { Storage } from '../../../ir/storage.ts';
-import { BF16_TO_F32, bf16FromF32, F16_TO_F32, f16FromF64, rne } from '../../../numerics/float.ts';
-import { canonicalizeF32 } from '../element-access.ts';
+import { BF16_TO_F32, F16_TO_F32, f16FromF64, rne } from '../../../numerics/float.ts';
+import { bf16FromF32Array, canonicalizeF32 } from '../element-access.ts';
 import type { Kernel } from '../kernel.ts';
 
 export type UnaryOp = 'abs' | 'neg' | 'reciprocal' | 'round';
@@ -45,19 +45,21 @@ function valueOp(op: 'reciprocal' | 'round', dtype: FloatDType, x: Storage, nume
     return out;
   }
   const bits = x as Uint16Array;
-  const out = new Uint16Array(numel);
   if (dtype === 'f16') {
+    const out = new Uint16Array(numel);
     for (let i = 0; i < numel; i++) {
       const v = F16_TO_F32[bits[i]!]!;
       out[i] = f16FromF64(recip ? 1 / v : rne(v));
     }
-  } else {
-    for (let i = 0; i < numel; i++) {
-      const v = BF16_TO_F32[bits[i]!]!;
-      out[i] = bf16FromF32(Math.fround(recip ? 1 / v : rne(v)));
-    }
+    return out;
   }
-  return out;
+  // bf16: the result in f32 (the store rounds it), then to bf16.
+  const inF32 = new Float32Array(numel);
+  for (let i = 0; i < numel; i++) {
+    const v = BF16_TO_F32[bits[i]!]!;
+    inF32[i] = recip ? 1 / v : rne(v);
+  }
+  return bf16FromF32Array(inF32);
 }
 
 /** The unary op on `numel` elements of a float dtype; returns the result container. */

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { dynamicQuantKernel, dynamicQuantRows } from '../../../../src/backends/cpu/kernels/dynamic-quant.ts';
 import type { DType } from '../../../../src/ir/dtype.ts';
 import { TensorType } from '../../../../src/ir/types.ts';
-import { bf16FromF32, f16FromF64, f16ToF64, f32FromBits } from '../../../../src/numerics/float.ts';
+import { BF16_TO_F32, bf16FromF32, bf16FromF64, f16FromF64, f16ToF64, f32FromBits } from '../../../../src/numerics/float.ts';
 import { bitsOf, runOne, tensor } from './npu-harness.ts';
 
 const bits32 = (v: Float32Array): number[] => [...new Uint32Array(v.buffer, v.byteOffset, v.length)];
@@ -106,24 +106,32 @@ function reference(x: number[], rows: number, h: number, smooth: number[] | null
 }
 
 describe('npu.dynamic_quant against the plain algorithm', () => {
-  // Values with many exact .5 products and a spread of magnitudes.
-  const sample = (n: number, seed: number) => Array.from({ length: n }, (_, e) => f16ToF64(f16FromF64(Math.sin(e * 12.9898 + seed) * 10 ** ((e % 7) - 3))));
-  for (const [rows, h, useSmooth, qmax] of [
-    [5, 64, false, 127], // word-wide path
-    [4, 30, false, 127], // h % 4 != 0
-    [3, 48, true, 127],
-    [6, 16, false, 7],
-    [2, 24, true, 7],
+  // Values with a spread of magnitudes; row 1 is all zeros and, for bf16, row 2 has a tiny amax.
+  const sample = (n: number, seed: number, round: (v: number) => number, tiny: boolean, h: number) =>
+    Array.from({ length: n }, (_, e) => {
+      const row = Math.floor(e / h);
+      const v = Math.sin(e * 12.9898 + seed) * 10 ** ((e % 7) - 3);
+      return row === 1 ? 0 : round(row === 2 && tiny ? v * 1e-37 : v);
+    });
+  const f16 = { bits: f16FromF64, value: (v: number) => f16ToF64(f16FromF64(v)) };
+  const bf16 = { bits: bf16FromF64, value: (v: number) => BF16_TO_F32[bf16FromF64(v)]! };
+  for (const [dtype, rows, h, useSmooth, qmax] of [
+    ['f16', 5, 64, false, 127], // word-wide path
+    ['f16', 4, 30, false, 127], // h % 4 != 0
+    ['bf16', 4, 32, false, 127], // word-wide path with a tiny-amax row
+    ['bf16', 3, 18, false, 127],
+    ['f16', 3, 48, true, 127],
+    ['bf16', 3, 40, true, 7],
+    ['f16', 6, 16, false, 7],
   ] as const) {
-    it(`rows ${rows}, h ${h}, smooth ${useSmooth}, qmax ${qmax}`, () => {
-      const xs = sample(rows * h, rows);
-      const sm = useSmooth ? sample(h, 99).map((v) => Math.abs(v) + 0.25) : null;
-      const smooth16 = sm ? bitsOf(sm.map((v) => f16ToF64(f16FromF64(v))), f16FromF64) : null;
-      const smVals = smooth16 ? [...smooth16].map(f16ToF64) : null;
+    it(`${dtype}, rows ${rows}, h ${h}, smooth ${useSmooth}, qmax ${qmax}`, () => {
+      const conv = dtype === 'f16' ? f16 : bf16;
+      const xs = sample(rows * h, rows, conv.value, dtype === 'bf16', h);
+      const sm = useSmooth ? Array.from({ length: h }, (_, j) => conv.value(0.25 + (j % 5) * 0.3)) : null;
       const y = new Int8Array(rows * h);
       const scale = new Float32Array(rows);
-      dynamicQuantRows(bitsOf(xs, f16FromF64), false, rows, h, smooth16, qmax, y, scale);
-      const ref = reference(xs, rows, h, smVals, qmax);
+      dynamicQuantRows(bitsOf(xs, conv.bits), dtype === 'bf16', rows, h, sm ? bitsOf(sm, conv.bits) : null, qmax, y, scale);
+      const ref = reference(xs, rows, h, sm, qmax);
       expect([...y]).toEqual(ref.y);
       expect([...scale]).toEqual(ref.scale);
     });

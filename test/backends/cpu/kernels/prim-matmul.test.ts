@@ -19,6 +19,13 @@ describe('prim.matmul, i8', () => {
     expect([...out]).toEqual([-2147483648, row1 | 0]);
   });
 
+  it('k not a multiple of 4 (the kernel adds four t at a time)', () => {
+    // a [1, 6] · b [6, 2]; column 0 of b is all 1, column 1 alternates 1, -1
+    const a = new Int8Array([100, -100, 127, -128, 3, 5]);
+    const b = new Int8Array([1, 1, 1, -1, 1, 1, 1, -1, 1, 1, 1, -1]);
+    expect([...matmulStorage('i8', a, b, 1, 6, 2, false)]).toEqual([7, 200 + 127 + 128 + 3 - 5]);
+  });
+
   it('batch dims and transpose_b', () => {
     // a [2, 1, 2] (M = 2), b given as [n, k] = [3, 2] with transpose_b
     const a = tensor([2, 1, 2], 'i8', new Int8Array([1, 2, -3, 4]));
@@ -35,12 +42,24 @@ describe('prim.matmul, floats', () => {
     expect(bitsOfF32(out)).toEqual([0]);
   });
 
+  it('keeps ascending t inside and across groups of four', () => {
+    // 1, then + 2^-24 twice (each a tie back to 1), then - 1: 0. Reversed or pairwise sums give
+    // 2^-23 or 2^-24. The fifth term lands after the group: 0 + 2^-30.
+    const a = new Float32Array([1, 2 ** -24, 2 ** -24, -1, 2 ** -30]);
+    expect([...matmulStorage('f32', a.subarray(0, 4), new Float32Array([1, 1, 1, 1]), 1, 4, 1, false)]).toEqual([0]);
+    expect([...matmulStorage('f32', a, new Float32Array([1, 1, 1, 1, 1]), 1, 5, 1, false)]).toEqual([2 ** -30]);
+  });
+
   it('rounds each product to f32 before adding (no fused multiply-add)', () => {
     // (1 + 2^-12)² = 1 + 2^-11 + 2^-24 rounds to 1 + 2^-11, cancelling -(1 + 2^-11) exactly.
     // A fused multiply-add would keep the 2^-24.
     const a = new Float32Array([-(1 + 2 ** -11), 1 + 2 ** -12]);
     const b = new Float32Array([1, 1 + 2 ** -12]);
     expect([...matmulStorage('f32', a, b, 1, 2, 1, false)]).toEqual([0]);
+    // The same inside a group of four.
+    const a4 = new Float32Array([0, -(1 + 2 ** -11), 1 + 2 ** -12, 0]);
+    const b4 = new Float32Array([0, 1, 1 + 2 ** -12, 0]);
+    expect([...matmulStorage('f32', a4, b4, 1, 4, 1, false)]).toEqual([0]);
   });
 
   it('widens f16 and bf16 exactly and returns f32; k = 0 gives +0; NaN is canonical', () => {
