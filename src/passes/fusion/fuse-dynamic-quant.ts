@@ -33,29 +33,27 @@ import { alignShape, clampKeepsBits, legal, reshaped, reshapeTo, roundClamp } fr
 
 const toF32 = (p: Pattern, as: string): Pattern => op('prim.cast', [p], { attrs: { to: 'f32' }, as });
 
-const lastAxisOnly = (n: Node): true | string => {
-  const r = n.operands[0]!.type.rank;
-  const axes = n.ints('axes');
-  return (axes.length === 1 && (axes[0] === r - 1 || axes[0] === -1)) || `expected axes = [${r - 1}] (the last axis), got [${axes.join(', ')}]`;
-};
-
 /** v: x widened to f32, times the widened smooth scales when there are some. */
 const V = either(op('prim.mul', [toF32(capture('x'), 'xf'), toF32(capture('smooth'), 'smooth_f32')], { as: 'v' }), toF32(capture('x'), 'v'));
 
 /** amax: the row maximum of |v|, or of |x| in x's dtype, widened. */
 const AMAX = either(
-  op('prim.reduce_max', [op('prim.abs', [capture('v')])], { as: 'amax', where: lastAxisOnly }),
-  toF32(op('prim.reduce_max', [op('prim.abs', [capture('x')])], { as: 'amax_x', where: lastAxisOnly }), 'amax'),
+  op('prim.reduce_max', [op('prim.abs', [capture('v')])], { as: 'amax' }),
+  toF32(op('prim.reduce_max', [op('prim.abs', [capture('x')])], { as: 'amax_x' }), 'amax'),
 );
 
 const INV = reshaped(op('prim.div', [constant('qmax', { dtype: 'f32' }), reshaped(AMAX)], { as: 'inv' }));
 
-const notOverScale = (n: Node): true | string =>
-  n.op === 'prim.mul' || 'v / scale (the "x / scale" form) rounds differently from v · (QMAX / amax) near ties, so it is never fused';
+const Q = op('prim.mul', [V, INV], { as: 'q' });
 
-const Q = op(['prim.mul', 'prim.div'], [V, INV], { as: 'q', commutative: true, where: notOverScale });
+/** Said at the root, before any matching: a division feeding the cast is the "x / scale" form. */
+const notOverScale = (n: Node): true | string => {
+  let p = n.operands[0]?.producer;
+  while (p && (p.op === 'prim.round' || p.op === 'prim.clamp')) p = p.operands[0]?.producer;
+  return p?.op !== 'prim.div' || 'a division before the cast is the "x / scale" form, which rounds differently from v · (QMAX / amax) near ties: never fused';
+};
 
-const cast = (to: unknown): OpPattern => op('prim.cast', [roundClamp(Q)], { attrs: { to }, as: 'y' });
+const cast = (to: unknown): OpPattern => op('prim.cast', [roundClamp(Q)], { attrs: { to }, as: 'y', where: notOverScale });
 
 /** scale = amax · f32(1/QMAX), found among the users of amax; absent when nothing computes it. */
 const SCALE = { pattern: op('prim.mul', [reshaped(capture('amax')), constant('inv_max', { dtype: 'f32' })], { as: 'scale' }), optional: true };
@@ -78,6 +76,10 @@ function guard(m: Match): true | string {
   const clamp = clampKeepsBits(m, -qmax - 1, qmax);
   if (clamp !== true) return clamp;
   if (m.has('amax_x') && m.has('smooth')) return 'amax is taken over |x|, but the values quantized are x · smooth_scales';
+  const reduce = m.maybeNode('amax_x') ?? m.node('amax');
+  const axes = reduce.ints('axes');
+  const last = reduce.operands[0]!.type.rank - 1;
+  if (!(axes.length === 1 && (axes[0] === last || axes[0] === -1))) return `amax must be the maximum over the last axis (axes = [${last}]), got axes = [${axes.join(', ')}]`;
 
   const shape = x.shape;
   const rows = shape.slice(0, -1);

@@ -17,6 +17,7 @@
 //
 // Guards: the mask constant keeps every low bit and does not broadcast w; the op accepts the
 // types (2-D, non-empty weight; an NZ result with the op's c0: 64 for i4, 8 for i32).
+import type { Node } from '../../ir/node.ts';
 import { rulePass, type Pass } from '../pass.ts';
 import type { Match } from '../rewrite/match.ts';
 import { opAccepts } from '../rewrite/op-accepts.ts';
@@ -27,7 +28,10 @@ const weight = capture('weight', { dtype: 'i32', rank: 2 });
 
 const masked = optional(op('prim.and', [weight, constant('mask', { dtype: 'i32' })], { as: 'mask_op', commutative: true }));
 
-const toI4 = (as: string): OpPattern => op('prim.cast', [masked], { attrs: { to: 'i4' }, as });
+/** Checked on the cast itself, so explain names the weight's problem rather than the mask's. */
+const fromI32 = (n: Node): true | string => n.operands[0]?.type.dtype === 'i32' || `expected an i32 weight, got ${n.operands[0]?.type.dtype}`;
+
+const toI4 = (as: string): OpPattern => op('prim.cast', [masked], { attrs: { to: 'i4' }, as, type: { rank: 2 }, where: fromI32 });
 
 const toWords = (as: string): OpPattern => op('prim.bitcast', [toI4('cast')], { attrs: { to: 'i32' }, as });
 

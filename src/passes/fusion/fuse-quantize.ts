@@ -69,7 +69,7 @@ function plan(m: Match): Plan | string {
   const xf = m.maybeValue('xf') ?? x;
   for (const name of ['t', 'zp_add']) {
     const got = m.maybeValue(name)?.type.shape;
-    if (got && !shapesEqual(got, shape)) return `${name === 't' ? 'x ÷ scales' : '+ zero_points'} must keep x's shape [${shape.join(', ')}], got [${got.join(', ')}]`;
+    if (got && !shapesEqual(got, shape)) return `${name === 't' ? 'x ÷ or · scales' : '+ zero_points'} must keep x's shape [${shape.join(', ')}], got [${got.join(', ')}]`;
   }
   const s = other(m, 't', xf);
   const axis = broadcastAxis(s.type.shape, shape);

@@ -3,7 +3,7 @@
 import type { DType } from '../../../ir/dtype.ts';
 import type { Storage } from '../../../ir/storage.ts';
 import { numelOf } from '../../../ir/types.ts';
-import { allocWords, readWords, storageFromWords, wordsPerElement, type Words } from '../element-access.ts';
+import { allocWords, readWords, storageFromWords, wordsPerElement } from '../element-access.ts';
 import type { Kernel } from '../kernel.ts';
 
 /** The parts (each with its shape) joined along `axis` (in [-r, r)). */
@@ -27,7 +27,7 @@ export function concatStorage(
       d += len;
     }
   }
-  return storageFromWords(dtype, dst as Words);
+  return storageFromWords(dtype, dst);
 }
 
 export const concatKernel: Kernel = (inputs, ctx) => {

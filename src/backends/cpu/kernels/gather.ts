@@ -8,7 +8,7 @@ import { allocWords, readWords, storageFromWords, wordsPerElement } from '../ele
 import type { Kernel } from '../kernel.ts';
 
 /** `indices[i, j, …]` for the linear position `flat` of an indices tensor of `shape`. */
-export function indexLabel(flat: number, shape: readonly number[]): string {
+function indexLabel(flat: number, shape: readonly number[]): string {
   const at = new Array<number>(shape.length);
   for (let a = shape.length - 1; a >= 0; a--) {
     at[a] = flat % shape[a]!;

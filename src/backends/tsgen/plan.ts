@@ -1,0 +1,237 @@
+// The compile-time plan of a graph (before any code is written): which statements become one
+// step (element-wise primitives of one shape fused into one loop), the order of the steps, where
+// every value lives, and which intermediates share a buffer because their lifetimes do not
+// overlap.
+//
+// Value kinds: `param` (a feed), `constant` (materialised once per rank instance), `arena` (a view
+// over a buffer allocated once per rank instance and reused), `dynamic` (a container returned
+// by a call at run time), `alias` (a reshape: the same container as its operand's), `none` (no
+// container is ever needed: a constant only inlined as a literal, or a fused intermediate).
+import type { Graph } from '../../ir/graph.ts';
+import type { Node } from '../../ir/node.ts';
+import { containerLength, STORAGE_CTOR } from '../../ir/storage.ts';
+import { shapesEqual, type TensorType } from '../../ir/types.ts';
+import type { Value } from '../../ir/value.ts';
+
+/** How a statement is executed. */
+export type NodeClass = 'alias' | 'constant' | 'elementwise' | 'arena' | 'dynamic' | 'kernel';
+
+export interface PlanValue {
+  readonly id: number;
+  readonly value: Value;
+  readonly type: TensorType;
+  kind: 'param' | 'constant' | 'arena' | 'dynamic' | 'alias' | 'none';
+  /** The value whose container this one uses (itself unless an alias). */
+  root: PlanValue;
+  /** Parameter position, or the statement index of the prim.constant. */
+  readonly source: number;
+  /** Step that writes it (-1: parameters and constants). */
+  def: number;
+  /** Last step that reads its container (roots: including through aliases). */
+  lastUse: number;
+  isOutput: boolean;
+  /** f32 values read or written as bits: they also get a Uint32Array view. */
+  bitsView: boolean;
+  /** Arena buffer index. */
+  slot: number;
+}
+
+export interface Step {
+  readonly index: number;
+  readonly kind: 'elementwise' | 'arena' | 'dynamic' | 'kernel';
+  /** The statements of the step, in statement order (several for a fused group). */
+  readonly nodes: readonly Node[];
+  /** Statement index of each node. */
+  readonly at: readonly number[];
+  /** Values whose containers the step reads. */
+  readonly reads: readonly PlanValue[];
+  /** Values the step writes (fused groups: only those used outside the group). */
+  readonly writes: readonly PlanValue[];
+}
+
+export interface Plan {
+  readonly graph: Graph;
+  readonly values: readonly PlanValue[];
+  readonly steps: readonly Step[];
+  /** Byte size of each arena buffer. */
+  readonly slots: readonly number[];
+  /** The plan value of every IR value. */
+  readonly of: (v: Value) => PlanValue;
+  /** Statement index of a node. */
+  readonly indexOf: (n: Node) => number;
+}
+
+export interface Classifier {
+  classify(node: Node): NodeClass;
+  /** Can values of this constant statement be inlined as literals into fused loops? */
+  inlinable(node: Node): boolean;
+  /** Does the step of these nodes read or write this value through a Uint32Array view? */
+  readsBits(step: Step, v: PlanValue): boolean;
+}
+
+interface Group {
+  readonly nodes: Node[];
+  readonly shape: readonly number[];
+  position: number;
+}
+
+export function planGraph(graph: Graph, cls: Classifier): Plan {
+  const nodeIndex = new Map(graph.nodes.map((n, i) => [n, i]));
+  const indexOf = (n: Node) => nodeIndex.get(n)!;
+  const classes = graph.nodes.map((n) => cls.classify(n));
+  const values: PlanValue[] = [];
+  const byValue = new Map<Value, PlanValue>();
+  const add = (value: Value, kind: PlanValue['kind'], source: number) => {
+    const pv: PlanValue = { id: values.length, value, type: value.type, kind, root: undefined!, source, def: -1, lastUse: -1, isOutput: false, bitsView: false, slot: -1 };
+    pv.root = pv;
+    values.push(pv);
+    byValue.set(value, pv);
+    return pv;
+  };
+  const of = (v: Value) => byValue.get(v)!;
+  graph.params.forEach((p, i) => add(p, 'param', i));
+  graph.nodes.forEach((node, i) => {
+    const c = classes[i]!;
+    const kind = c === 'constant' ? 'constant' : c === 'alias' ? 'alias' : c === 'elementwise' || c === 'arena' ? 'arena' : 'dynamic';
+    for (const r of node.results) add(r, kind, i);
+    if (c === 'alias') of(node.results[0]!).root = of(node.operands[0]!).root;
+  });
+  for (const v of graph.outputs) of(v).isOutput = true;
+
+  /** Nodes that read `v`, looking through aliases (which execute nothing). */
+  const readers = (v: Value): Node[] =>
+    v.uses.flatMap((u) => (classes[indexOf(u.node)] === 'alias' ? readers(u.node.results[0]!) : [u.node]));
+  const readBy = new Map<Value, Node[]>();
+  const readersOf = (v: Value) => {
+    let r = readBy.get(v);
+    if (!r) readBy.set(v, (r = readers(v)));
+    return r;
+  };
+  const live = (v: Value) => readersOf(v).length > 0 || graph.outputs.some((o) => of(o).root === of(v));
+
+  // ---- fused groups ----
+  const groupOf = new Map<Node, Group>();
+  graph.nodes.forEach((node, n) => {
+    if (classes[n] !== 'elementwise') return;
+    const shape = node.results[0]!.type.shape;
+    const canJoin = (g: Group) =>
+      g.nodes.every((m) => m.results.every((r) => readersOf(r).every((u) => u === node || groupOf.get(u) === g || indexOf(u) > n)));
+    let group: Group | undefined;
+    for (const v of node.operands) {
+      const g = v?.producer ? groupOf.get(v.producer) : undefined;
+      if (g && shapesEqual(g.shape, shape) && canJoin(g)) {
+        group = g;
+        break;
+      }
+    }
+    if (group) {
+      group.nodes.push(node);
+      group.position = n;
+    } else group = { nodes: [node], shape, position: n };
+    groupOf.set(node, group);
+  });
+
+  // ---- steps, in execution order ----
+  const units: { position: number; nodes: Node[]; kind: Step['kind'] }[] = [];
+  const seen = new Set<Group>();
+  graph.nodes.forEach((node, n) => {
+    const c = classes[n]!;
+    if (c === 'alias' || c === 'constant') return;
+    if (c === 'elementwise') {
+      const g = groupOf.get(node)!;
+      if (!seen.has(g)) {
+        seen.add(g);
+        units.push({ position: g.position, nodes: g.nodes, kind: 'elementwise' });
+      }
+      return;
+    }
+    units.push({ position: n, nodes: [node], kind: c });
+  });
+  units.sort((a, b) => a.position - b.position);
+
+  const steps: Step[] = [];
+  for (const u of units) {
+    const members = new Set(u.nodes);
+    const results = u.nodes.flatMap((m) => m.results);
+    // Pure steps whose results nobody reads are skipped; kernel steps always run (warnings, errors).
+    if (u.kind !== 'kernel' && !results.some(live)) {
+      results.forEach((r) => (of(r).kind = 'none'));
+      continue;
+    }
+    const reads: PlanValue[] = [];
+    const writes: PlanValue[] = [];
+    for (const m of u.nodes) {
+      for (const v of m.operands) {
+        if (!v || (v.producer && members.has(v.producer))) continue;
+        const pv = of(v);
+        if (u.kind === 'elementwise' && inlined(pv)) continue;
+        if (!reads.includes(pv)) reads.push(pv);
+      }
+    }
+    for (const r of results) {
+      const pv = of(r);
+      if (u.kind === 'elementwise' && !readersOf(r).some((x) => !members.has(x)) && !live(r)) pv.kind = 'none';
+      else if (u.kind === 'elementwise' && readersOf(r).every((x) => members.has(x)) && !graph.outputs.some((o) => of(o).root === pv)) pv.kind = 'none';
+      else writes.push(pv);
+    }
+    const step: Step = { index: steps.length, kind: u.kind, nodes: u.nodes, at: u.nodes.map(indexOf), reads, writes };
+    steps.push(step);
+  }
+
+  function inlined(pv: PlanValue): boolean {
+    const r = pv.root;
+    return r.kind === 'constant' && cls.inlinable(r.value.producer!);
+  }
+
+  // ---- lifetimes ----
+  const END = steps.length;
+  for (const s of steps) {
+    for (const pv of s.reads) {
+      pv.root.lastUse = Math.max(pv.root.lastUse, s.index);
+      if (pv.type.dtype === 'f32' && cls.readsBits(s, pv)) pv.root.bitsView = true;
+    }
+    for (const pv of s.writes) {
+      pv.def = s.index;
+      pv.lastUse = Math.max(pv.lastUse, s.index);
+      if (pv.type.dtype === 'f32' && cls.readsBits(s, pv)) pv.bitsView = true;
+    }
+  }
+  for (const v of graph.outputs) of(v).root.lastUse = END;
+  // Constants nobody reads as a container need none.
+  for (const pv of values) if (pv.kind === 'constant' && pv.lastUse < 0) pv.kind = 'none';
+
+  // ---- arena buffers: a buffer is reused by a value defined after the last read of its previous one ----
+  const slots: number[] = [];
+  const freeAt: number[] = [];
+  for (const s of steps) {
+    for (const pv of s.writes) {
+      if (pv.kind !== 'arena') continue;
+      const bytes = byteSize(pv.type);
+      let best = -1;
+      for (let k = 0; k < slots.length; k++) {
+        if (freeAt[k]! >= s.index) continue;
+        if (best < 0 || fits(slots[k]!, bytes, slots[best]!)) best = k;
+      }
+      if (best < 0) {
+        best = slots.length;
+        slots.push(0);
+        freeAt.push(0);
+      }
+      slots[best] = Math.max(slots[best]!, bytes);
+      freeAt[best] = pv.lastUse;
+      pv.slot = best;
+    }
+  }
+  return { graph, values, steps, slots, of, indexOf };
+}
+
+/** Is a buffer of `size` a better home for `need` bytes than one of `than`? The smallest that fits, else the largest. */
+function fits(size: number, need: number, than: number): boolean {
+  if (size >= need) return than < need || size < than;
+  return than < need && size > than;
+}
+
+/** Bytes of a value's container. */
+export function byteSize(t: TensorType): number {
+  return containerLength(t.dtype, t.storageNumel) * STORAGE_CTOR[t.dtype].BYTES_PER_ELEMENT;
+}
