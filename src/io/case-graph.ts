@@ -107,7 +107,9 @@ export function buildCaseGraph(spec: CaseSpec): CaseGraph {
       layout = nz(32);
     } else if (spec.op === 'nz_to_nd') {
       shape = shapeAttr('view_shape') ?? io('attrs.view_shape is required', null);
-      layout = nz(stored[stored.length - 1] ?? 0);
+      // c0 is the last storage dimension in elements; an int4 file holds c0/2 bytes there.
+      const last = stored[stored.length - 1] ?? 0;
+      layout = nz(dtype === 'i4' ? last * 2 : last);
     } else if (dtype === 'i4') {
       shape = [...(spec.int4LogicalShapes[name] ?? [...stored.slice(0, -1), (stored[stored.length - 1] ?? 0) * 2])];
     }

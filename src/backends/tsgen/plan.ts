@@ -30,7 +30,7 @@ export interface PlanValue {
   /** Last step that reads its container (roots: including through aliases). */
   lastUse: number;
   isOutput: boolean;
-  /** f32 values read or written as bits: they also get a Uint32Array view. */
+  /** f32 values read or written as bits get a Uint32Array view too (set while emitting). */
   bitsView: boolean;
   /** Arena buffer index. */
   slot: number;
@@ -65,8 +65,6 @@ export interface Classifier {
   classify(node: Node): NodeClass;
   /** Can values of this constant statement be inlined as literals into fused loops? */
   inlinable(node: Node): boolean;
-  /** Does the step of these nodes read or write this value through a Uint32Array view? */
-  readsBits(step: Step, v: PlanValue): boolean;
 }
 
 interface Group {
@@ -107,15 +105,19 @@ export function planGraph(graph: Graph, cls: Classifier): Plan {
     if (!r) readBy.set(v, (r = readers(v)));
     return r;
   };
-  const live = (v: Value) => readersOf(v).length > 0 || graph.outputs.some((o) => of(o).root === of(v));
+  const returned = (pv: PlanValue) => graph.outputs.some((o) => of(o).root === pv);
+  const live = (v: Value) => readersOf(v).length > 0 || returned(of(v));
 
   // ---- fused groups ----
   const groupOf = new Map<Node, Group>();
   graph.nodes.forEach((node, n) => {
     if (classes[n] !== 'elementwise') return;
     const shape = node.results[0]!.type.shape;
+    // The group's loop runs where its last statement is: nobody outside it may read its values
+    // earlier, and the joining statement may not read one of them through a reshape.
     const canJoin = (g: Group) =>
-      g.nodes.every((m) => m.results.every((r) => readersOf(r).every((u) => u === node || groupOf.get(u) === g || indexOf(u) > n)));
+      g.nodes.every((m) => m.results.every((r) => readersOf(r).every((u) => u === node || groupOf.get(u) === g || indexOf(u) > n))) &&
+      node.operands.every((v) => !v || !v.producer || g.nodes.includes(v.producer) || !g.nodes.includes(of(v).root.value.producer!));
     let group: Group | undefined;
     for (const v of node.operands) {
       const g = v?.producer ? groupOf.get(v.producer) : undefined;
@@ -170,8 +172,7 @@ export function planGraph(graph: Graph, cls: Classifier): Plan {
     }
     for (const r of results) {
       const pv = of(r);
-      if (u.kind === 'elementwise' && !readersOf(r).some((x) => !members.has(x)) && !live(r)) pv.kind = 'none';
-      else if (u.kind === 'elementwise' && readersOf(r).every((x) => members.has(x)) && !graph.outputs.some((o) => of(o).root === pv)) pv.kind = 'none';
+      if (u.kind === 'elementwise' && readersOf(r).every((x) => members.has(x)) && !returned(pv)) pv.kind = 'none';
       else writes.push(pv);
     }
     const step: Step = { index: steps.length, kind: u.kind, nodes: u.nodes, at: u.nodes.map(indexOf), reads, writes };
@@ -186,14 +187,10 @@ export function planGraph(graph: Graph, cls: Classifier): Plan {
   // ---- lifetimes ----
   const END = steps.length;
   for (const s of steps) {
-    for (const pv of s.reads) {
-      pv.root.lastUse = Math.max(pv.root.lastUse, s.index);
-      if (pv.type.dtype === 'f32' && cls.readsBits(s, pv)) pv.root.bitsView = true;
-    }
+    for (const pv of s.reads) pv.root.lastUse = Math.max(pv.root.lastUse, s.index);
     for (const pv of s.writes) {
       pv.def = s.index;
       pv.lastUse = Math.max(pv.lastUse, s.index);
-      if (pv.type.dtype === 'f32' && cls.readsBits(s, pv)) pv.bitsView = true;
     }
   }
   for (const v of graph.outputs) of(v).root.lastUse = END;

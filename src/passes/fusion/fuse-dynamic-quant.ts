@@ -29,7 +29,8 @@ import { rulePass, type Pass } from '../pass.ts';
 import type { Match } from '../rewrite/match.ts';
 import { capture, constant, defineRule, either, oneOf, op, type OpPattern, type Pattern, type Rule } from '../rewrite/pattern.ts';
 import type { Rewriter } from '../rewrite/rewriter.ts';
-import { alignShape, clampKeepsBits, legal, reshaped, reshapeTo, roundClamp } from './quant-chain.ts';
+import { opAccepts } from '../rewrite/op-accepts.ts';
+import { alignShape, clampKeepsBits, reshaped, reshapeTo, roundClamp } from './quant-chain.ts';
 
 const toF32 = (p: Pattern, as: string): Pattern => op('prim.cast', [p], { attrs: { to: 'f32' }, as });
 
@@ -98,7 +99,8 @@ function guard(m: Match): true | string {
 
   const dst = m.has('y32') ? 'i32' : to;
   const smooth = m.maybeValue('smooth');
-  return legal(m.graph, { op: 'npu.dynamic_quant', operands: [x, smooth?.type ?? null], attrs: { dst_type: dst }, results: dynamicQuantTypes(x, dst) });
+  const accepted = opAccepts('npu.dynamic_quant', [x, smooth?.type ?? null], { dst_type: dst }, dynamicQuantTypes(x, dst), m.graph.worldSize);
+  return accepted === true || `the fused op would be rejected: ${accepted}`;
 }
 
 function rewrite(rw: Rewriter, m: Match): void {

@@ -31,7 +31,8 @@ import { rulePass, type Pass } from '../pass.ts';
 import { constantResource, splatValue, type Match } from '../rewrite/match.ts';
 import { capture, constant, defineRule, either, oneOf, op, optional, type Rule } from '../rewrite/pattern.ts';
 import type { Rewriter } from '../rewrite/rewriter.ts';
-import { alignShape, broadcastAxis, constantF32Bits, fusedOpProblem, reshaped, reshapeTo } from './quant-chain.ts';
+import { opAccepts } from '../rewrite/op-accepts.ts';
+import { alignShape, broadcastAxis, constantF32Bits, reshaped, reshapeTo } from './quant-chain.ts';
 
 /** x2 as the matmul reads it: an NZ weight converted to ND and a transpose are absorbed. */
 const X2ND = either(op('layout.trans_data', [capture('x2', { dtype: 'i8', layout: 'nz' })], { as: 'x2_nd', leaf: true }), capture('x2'));
@@ -156,9 +157,9 @@ function plan(m: Match): Plan | string {
   const out = quantMatmulAllReduceType(x1, x2, outDtype, transposeX2);
   if (!out.equals(m.value('out').type)) return `the all-reduce must have the fused op's type ${out}, got ${m.value('out').type}`;
   const bias = m.maybeValue('bias');
-  const problem = fusedOpProblem(m.graph, {
-    op: 'npu.quant_matmul_all_reduce',
-    operands: [
+  const accepted = opAccepts(
+    'npu.quant_matmul_all_reduce',
+    [
       x1,
       x2,
       scaleType(scale, scaleShape),
@@ -166,10 +167,11 @@ function plan(m: Match): Plan | string {
       bias ? bias.type.with({ shape: [n] }) : null,
       m.maybeValue('x3')?.type ?? null,
     ],
-    attrs: { transpose_x2: transposeX2, out_dtype: outDtype, group: m.node('out').str('group'), reduce_op: m.node('out').str('reduce_op') },
-    results: [out],
-  });
-  if (problem) return `npu.quant_matmul_all_reduce would reject the fused operands: ${problem}`;
+    { transpose_x2: transposeX2, out_dtype: outDtype, group: m.node('out').str('group'), reduce_op: m.node('out').str('reduce_op') },
+    [out],
+    m.graph.worldSize,
+  );
+  if (accepted !== true) return `the fused op would be rejected: ${accepted}`;
   return { transposeX2, outDtype, scale, scaleShape, n, m: mRows };
 }
 

@@ -26,7 +26,8 @@ import { rulePass, type Pass } from '../pass.ts';
 import type { Match } from '../rewrite/match.ts';
 import { capture, defineRule, either, oneOf, op, optional, type OpPattern, type Pattern, type Rule } from '../rewrite/pattern.ts';
 import type { Rewriter } from '../rewrite/rewriter.ts';
-import { broadcastAxis, clampKeepsBits, fusedOpProblem, reshaped, reshapeTo, roundClamp } from './quant-chain.ts';
+import { opAccepts } from '../rewrite/op-accepts.ts';
+import { broadcastAxis, clampKeepsBits, reshaped, reshapeTo, roundClamp } from './quant-chain.ts';
 
 /** A value as the chain uses it: possibly cast to f32 (exact from f16/bf16), possibly reshaped. */
 const widened = (name: string): Pattern => reshaped(optional(op('prim.cast', [reshaped(capture(name))], { attrs: { to: 'f32' } })));
@@ -89,18 +90,17 @@ function plan(m: Match): Plan | string {
   const dtype = to as Plan['dtype'];
   const scales = m.value('scales');
   const zp = m.maybeValue('zero_points');
-  const problem = (flat: boolean) =>
-    fusedOpProblem(m.graph, {
-      op: 'npu.quantize',
-      operands: [x.type, flat ? flatType(scales) : scales.type, zp ? (flat ? flatType(zp) : zp.type) : null],
-      attrs: { dtype, axis: opAxis, div_mode: divMode },
-      results: [quantizeType(x.type, dtype, divMode)],
-    });
-  const asIs = problem(false);
-  if (asIs === undefined) return { divMode, dtype, axis: opAxis, flat: false };
-  const flat = problem(true);
-  if (flat === undefined) return { divMode, dtype, axis: opAxis, flat: true };
-  return `npu.quantize would reject the fused operands: ${flat}`;
+  const accepts = (flat: boolean) =>
+    opAccepts(
+      'npu.quantize',
+      [x.type, flat ? flatType(scales) : scales.type, zp ? (flat ? flatType(zp) : zp.type) : null],
+      { dtype, div_mode: divMode, ...(opAxis === undefined ? {} : { axis: opAxis }) },
+      [quantizeType(x.type, dtype, divMode)],
+    );
+  if (accepts(false) === true) return { divMode, dtype, axis: opAxis, flat: false };
+  const flat = accepts(true);
+  if (flat === true) return { divMode, dtype, axis: opAxis, flat: true };
+  return `the fused op would be rejected: ${flat}`;
 }
 
 function guard(m: Match): true | string {

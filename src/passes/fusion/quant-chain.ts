@@ -1,16 +1,8 @@
 // Pieces the quant fusions share: the round/clamp tail that a float→integer cast makes optional,
-// reshapes that only relabel a value, checks on broadcast shapes and constant bits, and the fused
-// op's own verifier as the legality test (a fusion never creates a statement its op rejects).
-import type { Attr } from '../../ir/attr.ts';
-import { attrFromJs } from '../../ir/attr.ts';
+// reshapes that only relabel a value, and checks on broadcast shapes and constant bits.
 import { materializeResource } from '../../ir/constants.ts';
-import { FractalError } from '../../ir/diagnostics.ts';
-import type { Graph } from '../../ir/graph.ts';
-import { OpContext } from '../../ir/ops/context.ts';
-import { opDef, type OpName } from '../../ir/ops/registry.ts';
-import { shapesEqual, type TensorType } from '../../ir/types.ts';
+import { shapesEqual } from '../../ir/types.ts';
 import type { Value } from '../../ir/value.ts';
-import { checkAttrs, typeProblem } from '../../ir/verify.ts';
 import { f32 } from '../../numerics/float.ts';
 import type { Builder } from '../../ir/builder.ts';
 import { constantResource, type Match } from '../rewrite/match.ts';
@@ -83,46 +75,4 @@ export function constantF32Bits(v: Value): Uint32Array | undefined {
   if (!r || r.type.dtype !== 'f32') return undefined;
   const data = materializeResource(r) as Float32Array;
   return new Uint32Array(data.buffer, data.byteOffset, data.length);
-}
-
-/** The fused op that a rewrite is about to create: operand types, attributes, result types. */
-export interface FusedOp {
-  readonly op: OpName;
-  readonly operands: readonly (TensorType | null)[];
-  readonly attrs: Readonly<Record<string, unknown>>;
-  readonly results: readonly TensorType[];
-}
-
-/**
- * Why `op` would reject these types and attributes in `graph` (its world size included), as
- * "[rule] what, got value"; undefined when it accepts them.
- */
-export function fusedOpProblem(graph: Graph, f: FusedOp): string | undefined {
-  const def = opDef(f.op);
-  const subject = () => f.op;
-  const tagged: Record<string, Attr> = {};
-  for (const [k, v] of Object.entries(f.attrs)) {
-    if (v === undefined) continue;
-    const spec = def.attrs[k];
-    const a = spec && attrFromJs(spec.kind, v);
-    if (!a) return `attribute ${k} cannot be ${String(v)}`;
-    tagged[k] = a;
-  }
-  for (const t of f.results) {
-    const p = typeProblem(t);
-    if (p) return `[ir.1] its result type ${t} is illegal: ${p}`;
-  }
-  try {
-    def.verify(new OpContext(def, f.operands, checkAttrs(def, tagged, subject), f.results, graph.worldSize, subject, graph.module?.resources));
-  } catch (e) {
-    if (e instanceof FractalError) return e.message.startsWith(`${f.op}: `) ? e.message.slice(f.op.length + 2) : e.message;
-    throw e;
-  }
-  return undefined;
-}
-
-/** A guard's verdict on a fused op: true, or why the op would reject it. */
-export function legal(graph: Graph, f: FusedOp): true | string {
-  const p = fusedOpProblem(graph, f);
-  return p === undefined ? true : `${f.op} would reject the fused operands: ${p}`;
 }
