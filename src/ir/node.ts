@@ -1,14 +1,14 @@
 // A statement: one op with positional operands (absent optionals are null), attributes with
 // defaults filled in, and one or more results.
-import { attrToJs, type Attr, type Attrs } from './attr.ts';
-import type { DType } from './dtype.ts';
+import type { Attr, Attrs } from './attr.ts';
+import { AttrReader } from './attr-reader.ts';
 import { FractalError } from './diagnostics.ts';
 import type { Graph } from './graph.ts';
 import type { OpName } from './ops/registry.ts';
 import { Value } from './value.ts';
 import type { TensorType } from './types.ts';
 
-export class Node {
+export class Node extends AttrReader {
   readonly operands: (Value | null)[];
   readonly results: Value[];
   graph: Graph | undefined;
@@ -22,6 +22,7 @@ export class Node {
     resultTypes: readonly TensorType[],
     hints: readonly (string | undefined)[] = [],
   ) {
+    super();
     this.operands = [...operands];
     this.operands.forEach((v, i) => v?.uses.push({ node: this, operand: i }));
     this.results = resultTypes.map((t, i) => new Value(t, hints[i], { kind: 'result', node: this, index: i }));
@@ -47,32 +48,9 @@ export class Node {
     this.operands.forEach((_, i) => this.setOperand(i, null));
   }
 
-  attr(name: string): Attr {
+  override attr(name: string): Attr {
     const a = this.attrs[name];
     if (!a) throw new FractalError('VERIFY', `${this.op}: attribute '${name}' is missing`, 'ir.3');
     return a;
-  }
-  int(name: string): number {
-    return Number(this.attr(name).v as bigint);
-  }
-  float(name: string): number {
-    return this.attr(name).v as number;
-  }
-  bool(name: string): boolean {
-    return this.attr(name).v as boolean;
-  }
-  str(name: string): string {
-    return this.attr(name).v as string;
-  }
-  dtype(name: string): DType {
-    return this.attr(name).v as DType;
-  }
-  ints(name: string): number[] {
-    return (attrToJs(this.attr(name)) as (number | bigint)[]).map(Number);
-  }
-  /** A `scalar` attribute (clamp bounds, pad value) as a number, or bigint when beyond 2^53. */
-  scalar(name: string): number | bigint {
-    const a = this.attr(name);
-    return a.k === 'int' ? (attrToJs(a) as number | bigint) : (a.v as number);
   }
 }

@@ -1,13 +1,13 @@
 // What an op's type rules and verifier see: operand and result types by schema name,
 // attributes (defaults filled in), the graph's world size, and a way to fail with a rule id.
-import { attrToJs, type Attr, type Attrs } from '../attr.ts';
+import type { Attr, Attrs } from '../attr.ts';
+import { AttrReader } from '../attr-reader.ts';
 import { ruleError, show } from '../diagnostics.ts';
-import type { DType } from '../dtype.ts';
 import type { Resource } from '../module.ts';
 import type { TensorType } from '../types.ts';
 import type { OpDef } from './registry.ts';
 
-export class OpContext {
+export class OpContext extends AttrReader {
   constructor(
     readonly def: OpDef,
     /** Positional operand types; null for an absent optional. */
@@ -20,7 +20,9 @@ export class OpContext {
     private readonly subjectOf: () => string,
     /** The module's resources, for `prim.constant`. */
     readonly resources?: ReadonlyMap<string, Resource>,
-  ) {}
+  ) {
+    super();
+  }
 
   get subject(): string {
     return this.subjectOf();
@@ -46,30 +48,11 @@ export class OpContext {
     return t;
   }
 
-  attr(name: string): Attr {
+  override attr(name: string): Attr {
     const a = this.attrs[name];
     if (!a) this.fail('ir.3', `attribute ${name} is required`, 'none');
     return a;
   }
-  int(name: string): number {
-    return Number(this.attr(name).v as bigint);
-  }
-  float(name: string): number {
-    return this.attr(name).v as number;
-  }
-  bool(name: string): boolean {
-    return this.attr(name).v as boolean;
-  }
-  str(name: string): string {
-    return this.attr(name).v as string;
-  }
-  dtype(name: string): DType {
-    return this.attr(name).v as DType;
-  }
-  ints(name: string): number[] {
-    return (attrToJs(this.attr(name)) as (number | bigint)[]).map(Number);
-  }
-
   fail(rule: string, what: string, got: unknown): never {
     throw ruleError('VERIFY', this.subject, rule, what, show(got));
   }
