@@ -266,13 +266,24 @@ export async function run(module: Module, feeds: Feeds, options: CpuRunOptions =
   };
 }
 
-async function runInline(plan: Plan, perRank: Tensor[][], onFree: CpuRunOptions['onFree']): Promise<RankResult[]> {
+function runInline(plan: Plan, perRank: Tensor[][], onFree: CpuRunOptions['onFree']): Promise<RankResult[]> {
+  return runRanksInline(perRank, (rank, feeds, collective) => runRank({ plan, rank, worldSize: perRank.length, feeds, collective, onFree }));
+}
+
+/**
+ * Every rank as an async task of this thread, meeting in one InlineWorld; fails with the error of
+ * the rank that failed first. `runOne` runs one rank (the interpreter's plan, or a compiled graph).
+ */
+export async function runRanksInline(
+  perRank: readonly Tensor[][],
+  runOne: (rank: number, feeds: Tensor[], collective: Collective) => Promise<RankResult>,
+): Promise<RankResult[]> {
   const n = perRank.length;
   const world = new InlineWorld(n);
   const settled = await Promise.allSettled(
     perRank.map(async (feeds, rank) => {
       try {
-        const r = await runRank({ plan, rank, worldSize: n, feeds, collective: world, onFree });
+        const r = await runOne(rank, feeds, world);
         world.leave(rank);
         return r;
       } catch (e) {

@@ -2,7 +2,7 @@
 // other ranks through shared memory, post one reply (outputs transferred, not copied).
 import { parentPort, workerData } from 'node:worker_threads';
 import { FractalError } from '../../ir/diagnostics.ts';
-import { planGraph, rankError, runRank } from './executor.ts';
+import { planGraph, rankError, runRank, type RankResult } from './executor.ts';
 import { KERNELS } from './kernels/index.ts';
 import { moduleFromPlain, plainTensor, tensorFromPlain } from './transfer.ts';
 import type { RankJob, RankReply } from './workers.ts';
@@ -14,8 +14,14 @@ const n = job.world.size;
 let reply: RankReply;
 let transfer: ArrayBuffer[] = [];
 try {
-  const plan = planGraph(moduleFromPlain(job.module).graph(job.graph), KERNELS);
-  const r = await runRank({ plan, rank: job.rank, worldSize: n, feeds: job.feeds.map(tensorFromPlain), collective });
+  let r: RankResult;
+  if (job.runner) {
+    const { runRankJob } = (await import(job.runner.module)) as { runRankJob(job: RankJob, c: SharedCollective): Promise<RankResult> };
+    r = await runRankJob(job, collective);
+  } else {
+    const plan = planGraph(moduleFromPlain(job.module).graph(job.graph), KERNELS);
+    r = await runRank({ plan, rank: job.rank, worldSize: n, feeds: job.feeds.map(tensorFromPlain), collective });
+  }
   collective.leave();
   reply = { ok: true, outputs: r.outputs.map(plainTensor), warnings: r.warnings, stats: r.stats };
   transfer = [...new Set(r.outputs.map((t) => t.data.buffer))].filter((b): b is ArrayBuffer => b instanceof ArrayBuffer);

@@ -8,6 +8,16 @@ import type { RunStats } from '../backend.ts';
 import { plainTensor, tensorFromPlain, type PlainModule, type PlainTensor } from './transfer.ts';
 import { abortSharedWorld, createSharedWorld, sharedWorldFailure, type SharedWorldInit } from './world.ts';
 
+/**
+ * Runs ranks some other way than the interpreter (the compiled backend): the URL of a module
+ * exporting `runRankJob(job: RankJob, collective: Collective): Promise<RankResult>`, and the
+ * (structured-cloneable) data it needs, handed to it as `job.runner.data`.
+ */
+export interface RankRunner {
+  readonly module: string;
+  readonly data: unknown;
+}
+
 /** What a rank's worker receives as workerData. */
 export interface RankJob {
   readonly module: PlainModule;
@@ -15,6 +25,7 @@ export interface RankJob {
   readonly rank: number;
   readonly world: SharedWorldInit;
   readonly feeds: readonly PlainTensor[];
+  readonly runner?: RankRunner;
 }
 
 /** The one message a rank's worker sends back. */
@@ -31,7 +42,7 @@ interface RankOutcome {
 }
 
 /** Runs every rank in its own worker; fails with the error of the rank that failed first. */
-export async function runInWorkers(module: PlainModule, graph: string, feeds: Tensor[][], timeoutMs?: number): Promise<RankOutcome[]> {
+export async function runInWorkers(module: PlainModule, graph: string, feeds: Tensor[][], timeoutMs?: number, runner?: RankRunner): Promise<RankOutcome[]> {
   const n = feeds.length;
   const world = createSharedWorld(n, timeoutMs === undefined ? {} : { timeoutMs });
   const workers: Worker[] = [];
@@ -39,7 +50,7 @@ export async function runInWorkers(module: PlainModule, graph: string, feeds: Te
   const runs = feeds.map(
     (rankFeeds, rank) =>
       new Promise<RankOutcome | undefined>((resolve) => {
-        const job: RankJob = { module, graph, rank, world, feeds: rankFeeds.map(plainTensor) };
+        const job: RankJob = { module, graph, rank, world, feeds: rankFeeds.map(plainTensor), ...(runner ? { runner } : {}) };
         let replied = false;
         const fail = (e: FractalError) => {
           if (!errors.has(rank)) errors.set(rank, e);

@@ -128,15 +128,15 @@ function decode(body: Body, dtype: LoopDType, b: string): string {
 }
 
 /** Element `index` of a container (`bitsView`: the Uint32Array view of an f32 container, created on demand). */
-export function load(body: Body, dtype: LoopDType, container: string, bitsView: () => string, index: string): Elem {
+export function load(body: Body, dtype: LoopDType, container: () => string, bitsView: () => string, index: string): Elem {
   switch (dtype) {
     case 'f32':
-      return new Elem(dtype, 'bits', () => body.temp(`${container}[${index}]`), () => body.temp(`${bitsView()}[${index}]`));
+      return new Elem(dtype, 'bits', () => body.temp(`${container()}[${index}]`), () => body.temp(`${bitsView()}[${index}]`));
     case 'f16':
     case 'bf16':
-      return fromBits(body, dtype, () => `${container}[${index}]`);
+      return fromBits(body, dtype, () => `${container()}[${index}]`);
     default:
-      return new Elem(dtype, 'num', () => body.temp(`${container}[${index}]`), () => body.temp(`${container}[${index}]`));
+      return new Elem(dtype, 'num', () => body.temp(`${container()}[${index}]`), () => body.temp(`${container()}[${index}]`));
   }
 }
 
@@ -146,13 +146,13 @@ export function literal(dtype: LoopDType, value: number, bits: number): Elem {
 }
 
 /** Stores an element into `container` (f32: `bitsView` is its Uint32Array view). */
-export function store(dtype: LoopDType, e: Elem, container: string, bitsView: string, index: string): string {
+export function store(dtype: LoopDType, e: Elem, container: () => string, bitsView: () => string, index: string): string {
   if (dtype === 'f32') {
-    if (e.exact === 'bits') return `${bitsView}[${index}] = ${e.bits()};`;
+    if (e.exact === 'bits') return `${bitsView()}[${index}] = ${e.bits()};`;
     const n = e.num();
-    return `if (${n} === ${n}) ${container}[${index}] = ${n}; else ${bitsView}[${index}] = 0x7fc00000;`;
+    return `if (${n} === ${n}) ${container()}[${index}] = ${n}; else ${bitsView()}[${index}] = 0x7fc00000;`;
   }
-  return `${container}[${index}] = ${isFloatD(dtype) ? e.bits() : e.num()};`;
+  return `${container()}[${index}] = ${isFloatD(dtype) ? e.bits() : e.num()};`;
 }
 
 const WIDTH: Record<'i8' | 'u8' | 'i32', number> = { i8: 8, u8: 8, i32: 32 };
@@ -214,6 +214,8 @@ export function apply(body: Body, node: Node, xs: readonly Elem[]): Elem {
     case 'prim.abs':
     case 'prim.neg': {
       const abs = op === 'prim.abs';
+      // A computed operand's NaN is canonical, and so is its absolute value: no bits needed.
+      if (abs && a.exact === 'num') return fromNum(body, d, () => `Math.abs(${a.num()})`);
       const bitsOp = d === 'f32' ? (abs ? `(${a.bits()} & 0x7fffffff) >>> 0` : `(${a.bits()} ^ 0x80000000) >>> 0`) : abs ? `${a.bits()} & 0x7fff` : `${a.bits()} ^ 0x8000`;
       return fromBits(body, d, () => bitsOp, () => (abs ? `Math.abs(${a.num()})` : `-${a.num()}`));
     }

@@ -41,11 +41,10 @@ export function broadcastStrides(shape: readonly number[], outShape: readonly nu
 
 /**
  * The loops of a walk. `body(index, o)` gives the statements of one element: `index[j]` is the
- * expression of operand j's index, `o` the output's (row-major) index. Zero elements: no code.
+ * expression of operand j's index, `o` the output's (row-major) index.
  */
 export function loops(w: Walk, body: (index: readonly string[], o: string) => readonly string[]): string[] {
   const k = w.dims.length;
-  if (w.dims.some((d) => d === 0)) return [];
   const term = (l: number, st: number) => (st === 0 ? '' : st === 1 ? `i${l}` : `i${l} * ${int(st)}`);
   const join = (a: string, b: string) => (a && b ? `${a} + ${b}` : a || b);
   // Outer levels keep each operand's partial index in a const; the innermost adds its own term.

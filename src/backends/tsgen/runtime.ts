@@ -16,6 +16,9 @@ export { sumRanks } from '../cpu/kernels/all-reduce.ts';
 export { dynamicQuantRows } from '../cpu/kernels/dynamic-quant.ts';
 export { int8Matmul, packB, rankOutput, reduceRanks, type PackedB } from '../cpu/kernels/quant-matmul-all-reduce.ts';
 
+/** How generated modules import this file (they live in a directory beside it). */
+export const RUNTIME_SPECIFIER = '../runtime.ts';
+
 /** What a rank instance receives once, when it is created. */
 export interface RankEnv {
   readonly rank: number;

@@ -15,8 +15,9 @@
 // i32 gives the op's words Σ (w & 0xF) << 4s (layout.md §3.3); the NZ result is ND->NZ of the
 // packed bytes (layout.md §3.4). A mask `and(w, m)` with m & 0xF = 0xF leaves the low 4 bits.
 //
-// Guards: the mask constant keeps every low bit and does not broadcast w; the op accepts the
-// types (2-D, non-empty weight; an NZ result with the op's c0: 64 for i4, 8 for i32).
+// Guards: the op accepts the types (a 2-D, non-empty i32 weight; an NZ result with the op's
+// c0: 64 for i4, 8 for i32); a mask is absorbed only if it keeps every low bit and does not
+// broadcast w (otherwise it stays and the masked value is packed).
 import type { Node } from '../../ir/node.ts';
 import { rulePass, type Pass } from '../pass.ts';
 import type { Match } from '../rewrite/match.ts';

@@ -13,10 +13,11 @@
 //
 // Also matched: the rows gathered first and quantized afterwards (gather(x, tok), before or
 // after the cast to f16, then the chain), which is elementwise and so gives the same bits; the
-// p mod N table as reshape(broadcast_to(iota [N], [K, N])) or as a constant with those values;
-// the positions as an iota or a constant 0 … N·K−1; the mul left out (scale 1) or the add left
-// out (offset 0: t + 0 only turns −0 into +0, which quantizes to 0 as well); operands of mul and
-// add in either order; round and clamp present or absent.
+// p mod N table as reshape(broadcast_to(iota [N], [K, N])), for K = 1 also as an iota of N
+// (reshaped or not), or as a constant with those values; the positions as an iota or a constant
+// 0 … N·K−1; the mul left out (scale 1) or the add left out (offset 0: t + 0 only turns −0
+// into +0, which quantizes to 0 as well); operands of mul and add in either order; round and
+// clamp present or absent.
 //
 // Why the bits agree: the chain is the kernel's f16 arithmetic step for step (one f16 rounding
 // per mul and add, quantInt by the f16 -> i8 cast); the attributes are the constants' own f16
@@ -27,20 +28,25 @@
 // Guards (each named by explain): the kept rows start at 0 and are a multiple of K; the table
 // and positions hold the values above; the scale and offset constants have one value each and
 // broadcast nothing; a clamp keeps [−128, 127] (a narrower one changes the result); the op
-// accepts the types. Not provable here: the op also rejects expert ids outside [0, 2^24) at run
-// time, which the primitives would sort.
+// accepts the types. The expanded_row_idx scatter must be there: it is what fails on a row_idx
+// that is not a permutation, as the op does. A quantization step that fails its guard is not
+// absorbed: it stays in primitives and the op quantizes its f16 result (scale 1, offset 0 for
+// the steps before it). Not provable here: the op also rejects expert ids outside [0, 2^24) at
+// run time, which the primitives would sort.
 import { constantTensor } from '../../ir/constants.ts';
 import type { TensorType } from '../../ir/types.ts';
 import type { Value } from '../../ir/value.ts';
-import { f16FromF64, f16ToF64 } from '../../numerics/float.ts';
 import { moeInitRoutingQuantTypes } from '../../ir/ops/npu/moe-init-routing-quant.ts';
+import { f16FromF64, f16ToF64 } from '../../numerics/float.ts';
 import { rulePass, type Pass } from '../pass.ts';
 import { constantResource, type Match } from '../rewrite/match.ts';
 import { opAccepts } from '../rewrite/op-accepts.ts';
 import { capture, constant, defineRule, either, oneOf, op, optional, type OpPattern, type Pattern, type Rule } from '../rewrite/pattern.ts';
 import type { Rewriter } from '../rewrite/rewriter.ts';
 
+/** Axis 0 of a 1-D tensor, and of the 2-D rows (where -1 would be the columns). */
 const AXIS0 = oneOf(0, -1);
+const ROWS = oneOf(0, -2);
 const F16 = { dtype: 'f16' } as const;
 const FLOATS = ['f16', 'f32', 'bf16'] as const;
 
@@ -52,13 +58,15 @@ const fr = op('prim.reshape', [capture('row_idx', { dtype: 'i32', rank: 2 })], {
 const sorted = op('prim.gather', [fr, ord], { attrs: { axis: AXIS0 }, as: 'sr' });
 const kept = optional(op('prim.slice', [sorted], { as: 'kept' }));
 
-/** p mod N for p < N·K: inspected only (leaves), so a table shared with other code stays. */
+/**
+ * The table of p mod N for p < N·K: reshape(broadcast_to(iota)), or for K = 1 an iota of N
+ * (reshaped or not), or a constant. Inspected only (leaves), so a table shared with other code
+ * stays.
+ */
+const tokens = op('prim.iota', [], { as: 'tokens', leaf: true, type: { dtype: 'i32' } });
 const tokenTable = either(
-  op(
-    'prim.reshape',
-    [op('prim.broadcast_to', [op('prim.iota', [], { as: 'tokens', leaf: true, type: { dtype: 'i32' } })], { as: 'tiled', leaf: true })],
-    { as: 'table', leaf: true },
-  ),
+  op('prim.reshape', [optional(op('prim.broadcast_to', [tokens], { as: 'tiled', leaf: true }))], { as: 'table', leaf: true, type: { rank: 1 } }),
+  op('prim.iota', [], { as: 'tokens', leaf: true, type: { dtype: 'i32', rank: 1 } }),
   constant('table_c', { dtype: 'i32', rank: 1 }),
 );
 const tok = op('prim.gather', [tokenTable, kept], { attrs: { axis: AXIS0 }, as: 'tok' });
@@ -85,13 +93,13 @@ function quantChain(h: Pattern, as: string): OpPattern {
 const asF16 = either(op('prim.cast', [capture('x', { dtype: [...FLOATS], rank: 2 })], { attrs: { to: 'f16' }, as: 'xh' }), capture('x', { dtype: 'f16', rank: 2 }));
 
 /** The §7 form: quantize x, then gather the rows. */
-const quantizeThenGather = op('prim.gather', [quantChain(asF16, 'q'), tok], { attrs: { axis: AXIS0 }, as: 'out' });
+const quantizeThenGather = op('prim.gather', [quantChain(asF16, 'q'), tok], { attrs: { axis: ROWS }, as: 'out' });
 
 /** Gather the rows (before or after the cast to f16), then quantize. */
 const gatherThenQuantize = quantChain(
   either(
-    op('prim.cast', [op('prim.gather', [capture('x', { dtype: [...FLOATS], rank: 2 }), tok], { attrs: { axis: AXIS0 }, as: 'rows' })], { attrs: { to: 'f16' }, as: 'xh' }),
-    op('prim.gather', [asF16, tok], { attrs: { axis: AXIS0 }, as: 'rows' }),
+    op('prim.cast', [op('prim.gather', [capture('x', { dtype: [...FLOATS], rank: 2 }), tok], { attrs: { axis: ROWS }, as: 'rows' })], { attrs: { to: 'f16' }, as: 'xh' }),
+    op('prim.gather', [asF16, tok], { attrs: { axis: ROWS }, as: 'rows' }),
   ),
   'out',
 );
@@ -102,7 +110,6 @@ interface Recovered {
   readonly activeNum: number;
   readonly scale: number;
   readonly offset: number;
-  readonly results: TensorType[];
 }
 
 /** Does constant `v` (not per rank) hold f(p) at every position p of its length `len`? */
@@ -118,12 +125,13 @@ const shapeText = (t: TensorType): string => `[${t.shape.join(', ')}]`;
 
 function tableProblem(m: Match, n: number, k: number): string | undefined {
   if (m.has('table_c')) return holds(m.value('table_c'), n * k, (p) => p % n) ? undefined : `the token table must hold p mod ${n} for p < ${n * k}`;
-  const tokens = m.value('tokens').type;
-  if (tokens.numel !== n || tokens.shape[tokens.rank - 1] !== n) return `the token iota must have ${n} elements along its last axis (N), got ${shapeText(tokens)}`;
-  const tiled = m.value('tiled').type;
-  if (tiled.rank !== 2 || tiled.shape[0] !== k || tiled.shape[1] !== n) return `the token iota must be broadcast to [${k}, ${n}] ([K, N]), got ${shapeText(tiled)}`;
-  const table = m.value('table').type;
-  if (table.shape[0] !== n * k) return `the token table must have ${n * k} elements (N·K), got ${shapeText(table)}`;
+  // The iota's elements are 0 … N−1 in row-major order; tiled as K rows, they read p mod N.
+  const iota = m.value('tokens').type;
+  if (iota.numel !== n || iota.shape[iota.rank - 1] !== n) return `the token iota must have ${n} elements along its last axis (N), got ${shapeText(iota)}`;
+  if (m.has('tiled')) {
+    const tiled = m.value('tiled').type;
+    if (tiled.rank !== 2 || tiled.shape[0] !== k || tiled.shape[1] !== n) return `the token iota must be broadcast to [${k}, ${n}] ([K, N]), got ${shapeText(tiled)}`;
+  } else if (k !== 1) return `the token iota of ${n} elements must be broadcast to [${k}, ${n}] ([K, N])`;
   return undefined;
 }
 
@@ -173,7 +181,7 @@ function recover(m: Match): Recovered | string {
     if (!got.equals(want)) return `${name === 'out' ? 'expanded_x' : name === 'row_out' ? 'expanded_row_idx' : 'expanded_expert_idx'} must have the op's type ${want}, got ${got}`;
   }
   const accepted = opAccepts('npu.moe_init_routing_quant', [x, row, m.value('expert_idx').type], { active_num: activeNum, scale, offset }, results);
-  return accepted === true ? { activeNum, scale, offset, results } : accepted;
+  return accepted === true ? { activeNum, scale, offset } : accepted;
 }
 
 function guard(m: Match): true | string {

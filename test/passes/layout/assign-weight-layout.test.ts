@@ -1,6 +1,6 @@
 // assign-weight-layout on the CPU backend: converting the weight operand of
 // npu.quant_matmul_all_reduce to NZ (at run time, then folded into the constant) and turning
-// pack-then-convert into the NZ pack change no bit, at world sizes 1, 2 and 4.
+// pack-then-convert into the NZ pack change no bit, at world sizes 1, 2, 4 and 8.
 import { describe, expect, it } from 'vitest';
 import { run } from '../../../src/backends/cpu/executor.ts';
 import type { Feeds } from '../../../src/backends/backend.ts';
@@ -67,7 +67,7 @@ function feedsFor(ws: number, m: number, k: number, n: number, weightParam: bool
 }
 
 describe('NZ weights of npu.quant_matmul_all_reduce give the same bits', () => {
-  for (const ws of [1, 2, 4]) {
+  for (const ws of [1, 2, 4, 8]) {
     for (const transposed of [false, true]) {
       for (const weightParam of [false, true]) {
         const [m, k, n] = [5, 40, 24]; // neither k nor n fills a fractal: padding on both axes
