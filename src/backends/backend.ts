@@ -17,6 +17,14 @@ export type RunMode = 'inline' | 'workers';
 
 export const RUN_MODES: readonly RunMode[] = ['inline', 'workers'];
 
+/**
+ * How the CPU backend executes a graph: the interpreter (one kernel per statement) or the
+ * TypeScript module generated for the graph (src/backends/tsgen). Both give the same bits.
+ */
+export type ExecutionMode = 'interp' | 'compiled';
+
+export const EXECUTION_MODES: readonly ExecutionMode[] = ['interp', 'compiled'];
+
 export interface RunOptions {
   /** The graph to run; default the module's first. */
   readonly graph?: string;

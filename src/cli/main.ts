@@ -22,6 +22,7 @@ const COMMANDS: (() => Promise<{ register: RegisterCommand }>)[] = [
   () => import('./case.ts'),
   () => import('./opt.ts'),
   () => import('./explain.ts'),
+  () => import('./compile.ts'),
 ];
 
 export async function buildProgram(cli: Cli): Promise<Command> {

@@ -3,10 +3,12 @@
 // without `%` (DIR/rank<r>/<name>.npy per rank when world_size > 1). Inputs use the .npy
 // containers of ir.md §4. With world_size > 1, a file with one more leading axis than the
 // parameter's container is split across ranks, and `NAME@RANK=FILE` gives one rank's tensor.
+// `--mode compiled` runs the module generated for the graph instead of the interpreter (same
+// bits); `--ranks workers` runs each rank in its own worker thread.
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { Option } from 'commander';
-import { RUN_MODES, type Feeds, type RunMode } from '../backends/backend.ts';
+import { EXECUTION_MODES, RUN_MODES, type ExecutionMode, type Feeds, type RunMode } from '../backends/backend.ts';
 import { run } from '../backends/cpu/executor.ts';
 import { FractalError, ruleError } from '../ir/diagnostics.ts';
 import type { Graph } from '../ir/graph.ts';
@@ -20,7 +22,8 @@ interface RunCommandOptions {
   input?: string[];
   out: string;
   graph?: string;
-  mode: RunMode;
+  mode: ExecutionMode;
+  ranks: RunMode;
 }
 
 export const register: RegisterCommand = (program, cli) => {
@@ -31,11 +34,13 @@ export const register: RegisterCommand = (program, cli) => {
     .option('-i, --input <name=file>', 'an input: NAME=FILE.npy, or NAME@RANK=FILE.npy for one rank (repeatable)', (v: string, acc: string[] = []) => [...acc, v])
     .requiredOption('-o, --out <dir>', 'directory for the results (rank<r>/ subdirectories when world_size > 1)')
     .option('-g, --graph <name>', 'the graph to run (default: the first)')
-    .addOption(new Option('-m, --mode <mode>', 'where ranks run').choices(RUN_MODES).default('inline'))
+    .addOption(new Option('-m, --mode <mode>', 'the interpreter, or the module compiled for the graph').choices(EXECUTION_MODES).default('interp'))
+    .addOption(new Option('-r, --ranks <where>', 'where ranks run').choices(RUN_MODES).default('inline'))
     .action(async (file: string, opts: RunCommandOptions) => {
       const module = readModuleFile(file);
       const graph = module.graph(opts.graph);
-      const result = await run(module, readInputs(graph, opts.input ?? []), { graph: graph.name, mode: opts.mode });
+      const runner = opts.mode === 'compiled' ? (await import('../backends/tsgen/compiled-backend.ts')).runCompiled : run;
+      const result = await runner(module, readInputs(graph, opts.input ?? []), { graph: graph.name, mode: opts.ranks });
       for (const w of result.warnings) cli.warn(w.message);
       const names = valueNames(graph);
       const n = graph.worldSize;

@@ -4,7 +4,7 @@
 // files under the case's tolerances. An expect_error case passes only if the input is refused.
 import { mkdirSync, rmSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import type { RunMode } from '../backends/backend.ts';
+import type { ExecutionMode, RunMode } from '../backends/backend.ts';
 import { run } from '../backends/cpu/executor.ts';
 import { DTYPE_INFO } from '../ir/dtype.ts';
 import { FractalError, type Warning } from '../ir/diagnostics.ts';
@@ -28,6 +28,8 @@ export interface CaseRunOptions {
   /** Where OUT/<case>/… is written. */
   readonly out: string;
   readonly mode?: RunMode;
+  /** The interpreter (default) or the compiled mode. */
+  readonly execution?: ExecutionMode;
   /** Called after each case, in order. */
   readonly onResult?: (r: CaseResult) => void;
 }
@@ -71,7 +73,8 @@ export async function runCase(dir: string, opts: Omit<CaseRunOptions, 'onResult'
   }
   try {
     const g = buildCaseGraph(spec);
-    const r = await run(g.module, g.feeds, { mode: opts.mode ?? 'inline' });
+    const runner = opts.execution === 'compiled' ? (await import('../backends/tsgen/compiled-backend.ts')).runCompiled : run;
+    const r = await runner(g.module, g.feeds, { mode: opts.mode ?? 'inline' });
     warnings = r.warnings;
     outputs = r.outputs[0]!;
     const differing = r.outputs.findIndex((rank) => rank.some((t, i) => !sameBytes(t, outputs[i]!)));

@@ -104,7 +104,12 @@ export class Builder {
     const name = this.module.freshResourceName(opts.name ?? opts.hint ?? 'cst');
     this.module.addResource({ name, type, init, perRank: opts.perRank ?? false });
     const resultType = opts.perRank ? type.with({ shape: type.shape.slice(1) }) : type;
-    return this.create('prim.constant', [], { value: { k: 'resource', v: name } }, { results: [resultType], hints: [opts.hint ?? name] }).result;
+    try {
+      return this.create('prim.constant', [], { value: { k: 'resource', v: name } }, { results: [resultType], hints: [opts.hint ?? name] }).result;
+    } catch (e) {
+      this.module.resources.delete(name); // an invalid constant leaves nothing behind
+      throw e;
+    }
   }
 
   /**

@@ -68,7 +68,7 @@ describe('fractal run', () => {
   it('takes one tensor per rank with NAME@RANK and gives the same bits in workers mode', { timeout: 120_000 }, () => {
     const dir = setup();
     const a = fractal('run', join(dir, 'tp.fir'), '-i', `x=${join(dir, 'x.npy')}`, '-o', join(dir, 'a'));
-    const b = fractal('run', join(dir, 'tp.fir'), '-i', `x@1=${join(dir, 'x1.npy')}`, '-i', `x@0=${join(dir, 'x0.npy')}`, '-o', join(dir, 'b'), '--mode', 'workers');
+    const b = fractal('run', join(dir, 'tp.fir'), '-i', `x@1=${join(dir, 'x1.npy')}`, '-i', `x@0=${join(dir, 'x0.npy')}`, '-o', join(dir, 'b'), '--ranks', 'workers');
     expect([a.status, b.status]).toEqual([0, 0]);
     for (const f of ['rank0/y.npy', 'rank1/y.npy', 'rank1/s.npy']) expect(values(join(dir, 'b', f))).toEqual(values(join(dir, 'a', f)));
   });

@@ -64,10 +64,13 @@ function checkProject(): Project {
   return project;
 }
 
-/** Type-checks generated source against runtime.ts; throws listing every diagnostic. */
-export function typeCheck(source: string, graph = 'graph'): void {
+/**
+ * Type-checks generated source against runtime.ts, as a file at `path` (its import of runtime.ts
+ * is relative to it); throws listing every diagnostic.
+ */
+export function typeCheck(source: string, graph = 'graph', path = GENERATED_FILE): void {
   const project = checkProject();
-  const sf = project.createSourceFile(GENERATED_FILE, source, { overwrite: true });
+  const sf = project.createSourceFile(path, source, { overwrite: true });
   try {
     const diagnostics = sf.getPreEmitDiagnostics();
     if (diagnostics.length > 0) {

@@ -1,7 +1,7 @@
 // Shared by the quant fusion tests: seeded feeds for every parameter of a graph (one per rank),
 // bit-exact comparison of modules on the CPU backend, op counts, fixture chunks, and graphs
 // holding one npu op built from its OpDef examples.
-import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { expect } from 'vitest';
 import type { Feeds } from '../../../src/backends/backend.ts';
 import { run } from '../../../src/backends/cpu/executor.ts';
@@ -82,9 +82,7 @@ export function opCounts(m: Module): Record<string, number> {
 
 /** The chunks of a fixture under test/passes/fixtures/ that hold a graph. */
 export function fixtureChunks(path: string): { name: string; source: string }[] {
-  const file = new URL(`../fixtures/${path}`, import.meta.url).pathname;
-  readFileSync(file); // a clear error when the fixture is missing
-  return readFixture(file)
+  return readFixture(fileURLToPath(new URL(`../fixtures/${path}`, import.meta.url)))
     .chunks.filter((c) => /^graph @/m.test(c.text))
     .map((c) => ({ name: `${path} ${/^graph @(\w+)/m.exec(c.text)![1]}`, source: c.source }));
 }

@@ -47,7 +47,7 @@ describe('the §10 example under the default pipeline', () => {
 });
 
 describe('fuse-quant fixtures give the same bits fused and unfused', () => {
-  for (const file of ['order', 'layer']) {
+  for (const file of ['order', 'layer', 'unchanged']) {
     for (const c of fixtureChunks(`fuse-quant/${file}.fir`)) {
       it(c.name, async () => {
         const before = parseModule(c.source, c.name);
