@@ -4,9 +4,19 @@
 //     same number of bytes between typed arrays (a memory-bandwidth ceiling).
 //   int8 quant matmul (256, 4096, 4096): GOPS (2·M·K·N); reference: a plain i-j-k loop over
 //     Int8Arrays (measured on 16 rows, GOPS do not depend on M).
+//   The example transformer block (examples/transformer_block.fir, 4 ranks), end to end, as
+//     written and after the default pipeline.
+// Every case runs with the interpreter and in compiled mode (the generated module, compiled
+// once before timing), alternating run by run; `compiled/interp` is the ratio of throughputs.
+import { readFileSync } from 'node:fs';
 import { Builder } from '../src/ir/builder.ts';
 import { TensorType } from '../src/ir/types.ts';
 import { run } from '../src/backends/cpu/executor.ts';
+import { runCompiled } from '../src/backends/tsgen/compiled-backend.ts';
+import { readNpy, feedsFromNpy } from '../src/io/npy.ts';
+import { valueNames } from '../src/ir/names.ts';
+import { parseModule } from '../src/ir/parse.ts';
+import { optimize } from '../src/optimize.ts';
 import { allocStorage } from '../src/ir/storage.ts';
 import { f16FromF64 } from '../src/numerics/float.ts';
 import type { Feeds } from '../src/backends/backend.ts';
@@ -28,6 +38,24 @@ async function time(fn: () => unknown, reps = REPS): Promise<number> {
     ts.push((performance.now() - t0) / 1000);
   }
   return median(ts);
+}
+
+/** Median seconds of the interpreter and of the compiled mode, runs alternating (after one warm-up run each). */
+async function timeBoth(module: Module, feeds: Feeds, reps = REPS): Promise<{ interp: number; compiled: number; compile: number }> {
+  const t0 = performance.now();
+  await runCompiled(module, feeds); // compiles (emit, type-check, load) and warms up
+  const compile = (performance.now() - t0) / 1000;
+  await run(module, feeds);
+  const interp: number[] = [];
+  const compiled: number[] = [];
+  for (let i = 0; i < reps; i++) {
+    for (const [fn, into] of [[run, interp], [runCompiled, compiled]] as const) {
+      const t = performance.now();
+      await fn(module, feeds);
+      into.push((performance.now() - t) / 1000);
+    }
+  }
+  return { interp: median(interp), compiled: median(compiled), compile };
 }
 
 /** Deterministic filler (xorshift), so every run sees the same data. */
@@ -80,26 +108,59 @@ function naiveMatmulGops(m: number, k: number, n: number): Promise<number> {
   }, 3).then((s) => (2 * m * k * n) / s / 1e9);
 }
 
+/** The example block with its own inputs (examples/inputs, one leading rank axis). */
+function transformerBlock(pipeline: boolean): { module: Module; feeds: Feeds } {
+  const dir = new URL('../examples/', import.meta.url);
+  const module = parseModule(readFileSync(new URL('transformer_block.fir', dir), 'utf8'), 'transformer_block.fir');
+  if (pipeline) optimize(module);
+  const g = module.graph();
+  const names = valueNames(g);
+  const feeds = Object.fromEntries(g.params.map((p) => [names.get(p)!, feedsFromNpy(readNpy(new URL(`inputs/${names.get(p)}.npy`, dir).pathname), p.type, g.worldSize, names.get(p)!)]));
+  return { module, feeds };
+}
+
+const ms = (s: number) => `${(s * 1000).toFixed(s < 0.01 ? 3 : 1)} ms`;
+
 async function main(): Promise<void> {
-  const rows: string[][] = [['case', 'shape', 'median time', 'throughput', 'reference', 'ratio']];
+  const rows: string[][] = [['case', 'shape', 'interp', 'throughput', 'reference', 'ratio', 'compiled', 'throughput', 'compiled/interp']];
+  const compiles: string[] = [];
 
   const dq = dynamicQuantCase(4096, 8192);
-  const dqTime = await time(() => run(dq.module, dq.feeds));
+  const dqTimes = await timeBoth(dq.module, dq.feeds);
   const src = new Uint8Array(dq.bytes);
   const dst = new Uint8Array(dq.bytes);
   const copyTime = await time(() => dst.set(src));
-  const dqGbs = dq.bytes / dqTime / 1e9;
-  const copyGbs = dq.bytes / copyTime / 1e9;
-  rows.push(['npu.dynamic_quant f16', '[4096, 8192]', `${(dqTime * 1000).toFixed(1)} ms`, `${dqGbs.toFixed(2)} GB/s`, `copy ${copyGbs.toFixed(2)} GB/s`, (dqGbs / copyGbs).toFixed(3)]);
+  const gbs = (t: number) => dq.bytes / t / 1e9;
+  const copyGbs = gbs(copyTime);
+  rows.push([
+    'npu.dynamic_quant f16', '[4096, 8192]',
+    ms(dqTimes.interp), `${gbs(dqTimes.interp).toFixed(2)} GB/s`, `copy ${copyGbs.toFixed(2)} GB/s`, (gbs(dqTimes.interp) / copyGbs).toFixed(3),
+    ms(dqTimes.compiled), `${gbs(dqTimes.compiled).toFixed(2)} GB/s`, (dqTimes.interp / dqTimes.compiled).toFixed(2),
+  ]); // prettier-ignore
+  compiles.push(`dynamic_quant ${ms(dqTimes.compile)}`);
 
   const qmm = quantMatmulCase(256, 4096, 4096);
-  const qmmTime = await time(() => run(qmm.module, qmm.feeds), Math.min(REPS, 3));
-  const gops = qmm.ops / qmmTime / 1e9;
+  const qmmTimes = await timeBoth(qmm.module, qmm.feeds, Math.min(REPS, 3));
+  const gops = (t: number) => qmm.ops / t / 1e9;
   const naive = await naiveMatmulGops(16, 4096, 4096);
-  rows.push(['npu.quant_matmul_all_reduce bf16', '(256, 4096, 4096)', `${(qmmTime * 1000).toFixed(1)} ms`, `${gops.toFixed(2)} GOPS`, `naive i-j-k ${naive.toFixed(2)} GOPS`, (gops / naive).toFixed(2)]);
+  rows.push([
+    'npu.quant_matmul_all_reduce bf16', '(256, 4096, 4096)',
+    ms(qmmTimes.interp), `${gops(qmmTimes.interp).toFixed(2)} GOPS`, `naive i-j-k ${naive.toFixed(2)} GOPS`, (gops(qmmTimes.interp) / naive).toFixed(2),
+    ms(qmmTimes.compiled), `${gops(qmmTimes.compiled).toFixed(2)} GOPS`, (qmmTimes.interp / qmmTimes.compiled).toFixed(2),
+  ]); // prettier-ignore
+  compiles.push(`quant_matmul_all_reduce ${ms(qmmTimes.compile)}`);
+
+  for (const pipeline of [false, true]) {
+    const block = transformerBlock(pipeline);
+    const t = await timeBoth(block.module, block.feeds, Math.max(REPS, 20));
+    const name = `transformer block, ${pipeline ? 'default pipeline' : 'as written'}`;
+    rows.push([name, '4 ranks, [16, 64]', ms(t.interp), `${(1 / t.interp).toFixed(0)} runs/s`, '', '', ms(t.compiled), `${(1 / t.compiled).toFixed(0)} runs/s`, (t.interp / t.compiled).toFixed(2)]);
+    compiles.push(`${name} ${ms(t.compile)}`);
+  }
 
   const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => r[c]!.length)));
   for (const r of rows) console.log(r.map((cell, c) => cell.padEnd(widths[c]!)).join('  '));
+  console.log(`compile once (emit, type-check, load; first one loads the compiler): ${compiles.join(', ')}`);
 }
 
 await main();

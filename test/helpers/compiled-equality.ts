@@ -13,7 +13,7 @@ import { ndToNz } from '../../src/ir/layout-convert.ts';
 import type { Module } from '../../src/ir/module.ts';
 import { valueNames } from '../../src/ir/names.ts';
 import { opDef } from '../../src/ir/ops/registry.ts';
-import { allocStorage, writeElement, type Tensor } from '../../src/ir/storage.ts';
+import type { Tensor } from '../../src/ir/storage.ts';
 import type { Value } from '../../src/ir/value.ts';
 import { bytesOf, rng, seededStorage, type Role } from './seeded-inputs.ts';
 
@@ -60,10 +60,11 @@ export async function expectCompiledAgrees(module: Module, feeds: Feeds, opts: A
   return reference;
 }
 
-/** The operand name (OpDef schema) under which the first statement reading `v` reads it. */
+/** The operand name (OpDef schema) under which the first statement reading `v` reads it (through reshapes). */
 function operandName(v: Value): { op: string; name: string; axis: number | undefined; user: Value[] } | undefined {
   const use = v.uses[0];
   if (!use) return undefined;
+  if (use.node.op === 'prim.reshape') return operandName(use.node.results[0]!);
   const def = opDef(use.node.op);
   const spec = def.operands[Math.min(use.operand, def.operands.length - 1)];
   const axis = use.node.attrs['axis']?.k === 'int' ? use.node.int('axis') : undefined;
@@ -111,12 +112,4 @@ export function seededFeeds(graph: Graph, seed: number): Feeds {
     });
   });
   return feeds;
-}
-
-/** A feed of one repeated value pattern: `values` cycled over the parameter's logical elements. */
-export function patternFeed(graph: Graph, param: number, values: readonly (number | bigint)[]): Tensor {
-  const t = graph.params[param]!.type;
-  const data = allocStorage(t.dtype, t.numel);
-  for (let i = 0; i < t.numel; i++) writeElement(t.dtype, data, i, values[i % values.length]!);
-  return { type: t, data };
 }

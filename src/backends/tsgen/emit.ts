@@ -98,12 +98,29 @@ export function emitGraph(graph: Graph, options: EmitOptions = {}): EmittedGraph
 
   const usedParams = plan.values.filter((pv) => pv.kind === 'param' && pv.lastUse >= 0);
   for (const pv of usedParams) run.push(`const v${pv.id} = inputs[${int(pv.source)}] as ${ARRAY_TYPE[pv.type.dtype]};`);
+  // Statements without code of their own (reshapes share their operand's buffer; constants are
+  // set up once or inlined; dead pure statements are skipped) are named where they would run.
+  const stepOf = new Set(plan.steps.flatMap((st) => st.at));
+  let next = 0;
+  const noCode = (upTo: number) => {
+    for (; next < upTo; next++) {
+      if (stepOf.has(next)) continue;
+      const node = graph.nodes[next]!;
+      const why = node.op === 'prim.reshape' ? 'no code: the buffer of its operand' : node.op === 'prim.constant' ? constantNote(plan.of(node.results[0]!)) : 'no code: its results are never read';
+      run.push(`${statement(next)} (${why})`);
+    }
+  };
   for (const step of plan.steps) {
     current = step;
+    noCode(Math.max(...step.at));
     run.push(`at = ${int(step.at[0]!)};`);
-    if (step.kind === 'kernel') run.push(statement(step.at[0]!));
-    run.push(...(step.kind === 'elementwise' ? emitElementwise(step, ctx) : step.kind === 'kernel' ? emitKernel(step, ctx) : emitSpecial(step, ctx)));
+    const functions = fns.length;
+    const code = step.kind === 'elementwise' ? emitElementwise(step, ctx) : step.kind === 'kernel' ? emitKernel(step, ctx) : emitSpecial(step, ctx);
+    // A step without a function of its own names its statements where it runs.
+    if (fns.length === functions) run.push(...step.at.map(statement));
+    run.push(...code);
   }
+  noCode(graph.nodes.length);
   const results = graph.outputs.map((v) => {
     const root = plan.of(v).root;
     // Call results are fresh every run; anything else (buffers, feeds, constants) is copied out.
@@ -139,6 +156,10 @@ export function emitGraph(graph: Graph, options: EmitOptions = {}): EmittedGraph
       arenaBytes,
     },
   };
+}
+
+function constantNote(pv: PlanValue): string {
+  return pv.kind === 'constant' ? `set up once: v${pv.id}` : 'inlined where it is read';
 }
 
 /** Buffers, views and constants of a rank instance. */

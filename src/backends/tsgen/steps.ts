@@ -125,6 +125,9 @@ export function emitElementwise(step: Step, ctx: StepContext): string[] {
     return [...body.lines.splice(0), ...stores];
   });
   for (const h of body.uses) ctx.use(h);
+  // Inputs before outputs, each container before its bit view: x0, x0u, x1, y0, y0u.
+  const order = (n: string) => (n[0] === 'x' ? 0 : 1e6) + Number.parseInt(n.slice(1), 10) * 2 + (n.endsWith('u') ? 1 : 0);
+  params.sort((p, q) => order(p.name) - order(q.name));
   const name = ctx.fn({ params: params.map(({ name, type }) => ({ name, type })), returnType: 'void', body: lines });
   return [`${name}(${params.map((q) => q.arg).join(', ')});`];
 }
