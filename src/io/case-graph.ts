@@ -7,7 +7,7 @@ import type { Feeds } from '../backends/backend.ts';
 import { Builder } from '../ir/builder.ts';
 import { FractalError, ruleError } from '../ir/diagnostics.ts';
 import { dtypeFromTag, type DType } from '../ir/dtype.ts';
-import { ND, nz, type Layout } from '../ir/layout.ts';
+import { defaultC0, ND, nz, storageShape, type Layout } from '../ir/layout.ts';
 import type { Module } from '../ir/module.ts';
 import type { OpName } from '../ir/ops/registry.ts';
 import type { Tensor } from '../ir/storage.ts';
@@ -82,6 +82,7 @@ export function buildCaseGraph(spec: CaseSpec): CaseGraph {
   if (!Array.isArray(perRankNames) || !perRankNames.every((n) => typeof n === 'string')) io('attrs.per_rank_inputs must be a list of input names', perRankNames);
   for (const name of Object.keys(spec.inputs)) if (!info.inputs.includes(name)) io(`inputs must be among ${info.inputs.join(', ')}`, name);
 
+  let transposeX2 = spec.op === 'quant_matmul_all_reduce' && bool('transpose_x2', false);
   const b = Builder.graph(graphName(spec.name), { worldSize });
   const feeds: Record<string, Tensor | Tensor[]> = {};
   const params: Record<string, Value> = {};
@@ -103,8 +104,12 @@ export function buildCaseGraph(spec: CaseSpec): CaseGraph {
     let shape = stored;
     if (name === 'x2' && a['x2_format'] !== undefined && a['x2_format'] !== 'ND') {
       if (a['x2_format'] !== 'FRACTAL_NZ') refuse('quant_matmul_all_reduce.8', 'x2 must be ND or FRACTAL_NZ', a['x2_format']);
-      shape = shapeAttr('x2_view_shape') ?? io('attrs.x2_view_shape is required for a FRACTAL_NZ x2', null);
       layout = nz(32);
+      const view = shapeAttr('x2_view_shape') ?? io('attrs.x2_view_shape is required for a FRACTAL_NZ x2', null);
+      shape = x2StoredMatrix(view, stored, transposeX2, params['x1']?.type.shape);
+    } else if (name === 'x2' && !transposeX2 && isTransposeOf(stored, shapeAttr('x2_view_shape'))) {
+      // An ND x2 stored as the (n, k) buffer of a transposed (k, n) view (quant_matmul_all_reduce.md §5 rule 8).
+      transposeX2 = true;
     } else if (spec.op === 'nz_to_nd') {
       shape = shapeAttr('view_shape') ?? io('attrs.view_shape is required', null);
       // c0 is the last storage dimension in elements; an int4 file holds c0/2 bytes there.
@@ -144,11 +149,14 @@ export function buildCaseGraph(spec: CaseSpec): CaseGraph {
       if (typeof outTag !== 'string') return io('attrs.out_dtype must be a dtype tag', outTag ?? null);
       const reduceOp = a['reduce_op'] ?? 'sum';
       if (typeof reduceOp !== 'string') return io('attrs.reduce_op must be a string', reduceOp);
+      // Implied by the case format and not attributes of the IR, but a case may still state them.
+      if ((a['comm_turn'] ?? 0) !== 0) refuse('quant_matmul_all_reduce.3', 'comm_turn must be 0', a['comm_turn']);
+      if ((a['stream_mode'] ?? 1) !== 1) refuse('quant_matmul_all_reduce.3', 'stream_mode must be 1', a['stream_mode']);
       const out = b.npu.quantMatmulAllReduce(need('x1'), need('x2'), need('dequant_scale'), {
         pertokenScale: p('pertoken_scale'),
         bias: p('bias'),
         x3: p('x3'),
-        transposeX2: bool('transpose_x2', false),
+        transposeX2,
         outDtype: tagDType('out_dtype', outTag),
         reduceOp,
         hint: 'out',
@@ -191,7 +199,8 @@ export function buildCaseGraph(spec: CaseSpec): CaseGraph {
     }
     case 'nd_to_nz': {
       const x = need('x');
-      results = [b.layout.transData(x, x.type.with({ layout: nz(int('c0')) }), 'y')];
+      // Without a stated c0, the dtype's default (the 32-byte rule, ir.md §1.2).
+      results = [b.layout.transData(x, x.type.with({ layout: nz(int('c0', defaultC0(x.type.dtype))) }), 'y')];
       break;
     }
     case 'nz_to_nd':
@@ -213,6 +222,23 @@ const DTYPE_RULE: Record<CaseOp, (attrs: Readonly<Record<string, unknown>>) => s
   nd_to_nz: () => 'trans_data.1',
   nz_to_nd: () => 'trans_data.1',
 };
+
+const isTransposeOf = (stored: readonly number[], view: readonly number[] | undefined): boolean =>
+  view !== undefined && stored.length === 2 && view.length === 2 && stored[0] === view[1] && stored[1] === view[0] && stored[0] !== stored[1];
+
+/**
+ * The stored matrix of an NZ x2 (its IR view shape, layout.md §2.7). `x2_view_shape` names it,
+ * except that with transpose_x2 a case may give the logical (k, n) instead of the stored (n, k):
+ * then the transposed reading is the one whose k (its last dimension) matches x1's and whose
+ * NZ storage matches the file.
+ */
+function x2StoredMatrix(view: number[], stored: readonly number[], transposed: boolean, x1Shape: readonly number[] | undefined): number[] {
+  if (!transposed || view.length !== 2) return view;
+  const swapped = [view[1]!, view[0]!];
+  const k = x1Shape?.[x1Shape.length - 1];
+  const fits = (v: number[]) => v[1] === k && shapesEqual(storageShape(v, nz(32)), stored);
+  return !fits(view) && fits(swapped) ? swapped : view;
+}
 
 function splitRanks(arr: NpyArray, type: TensorType, worldSize: number): Tensor[] {
   const per = arr.data.length / worldSize;

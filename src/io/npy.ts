@@ -1,4 +1,5 @@
-// NumPy .npy interchange (format versions 1.0, 2.0, 3.0; little-endian, C order) and the
+// NumPy .npy interchange (format versions 1.0, 2.0, 3.0; little-endian; C order, Fortran order
+// read into C order) and the
 // containers that carry IR tensors in files (conformance/README.md, ir.md §4): bf16 as uint16
 // bits, i4 as packed uint8 bytes (last dimension halved), NZ tensors in their storage shape.
 // Every malformed file is an IO error naming the path, found before any large allocation.
@@ -80,6 +81,8 @@ export interface NpyHeader {
   readonly shape: readonly number[];
   /** Byte offset of the data in the file. */
   readonly dataOffset: number;
+  /** The data is in Fortran (column-major) order, as np.save writes a transposed view. */
+  readonly fortranOrder: boolean;
 }
 
 /** Parses the fixed prefix and the header dictionary from the first bytes of a file. */
@@ -112,7 +115,7 @@ export function parseNpyHeader(head: Uint8Array, fileSize: number, path: string)
     throw ioError(path, 'unsupported dtype (bool, int8…64, uint8…64, float16/32/64)', `'${descr}'`);
   }
   if (order === '>' && itemSize(dtype) > 1) throw ioError(path, 'big-endian data is not supported (little-endian only)', `'${descr}'`);
-  if (fortran !== false) throw ioError(path, 'Fortran-order data is not supported (C order only)', `fortran_order = ${pyRepr(fortran)}`);
+  if (typeof fortran !== 'boolean') throw ioError(path, 'fortran_order must be True or False', `fortran_order = ${pyRepr(fortran)}`);
   if (!Array.isArray(shape) || !shape.every((d) => typeof d === 'bigint' && d >= 0n)) {
     throw ioError(path, 'shape must be a tuple of integers >= 0', pyRepr(shape));
   }
@@ -125,7 +128,7 @@ export function parseNpyHeader(head: Uint8Array, fileSize: number, path: string)
   if (dataBytes !== have) {
     throw ioError(path, `data size does not match the header (shape (${dims.join(', ')}) of ${dtype} needs ${dataBytes} bytes)`, `${have} bytes`);
   }
-  return { dtype, shape: dims.map(Number), dataOffset: prefix + headerLen };
+  return { dtype, shape: dims.map(Number), dataOffset: prefix + headerLen, fortranOrder: fortran };
 }
 
 /** Reads a .npy file: the header first, then exactly the data it announces. */
@@ -143,7 +146,7 @@ export function readNpy(path: string): NpyArray {
     const h = parseNpyHeader(head, size, path);
     const data = allocData(h, path);
     readFully(fd, new Uint8Array(data.buffer, 0, data.byteLength), h.dataOffset, path);
-    return { dtype: h.dtype, shape: h.shape, data };
+    return { dtype: h.dtype, shape: h.shape, data: h.fortranOrder ? fromFortranOrder(data, h.shape) : data };
   } catch (e) {
     if (e instanceof FractalError) throw e;
     throw ioError(path, 'cannot read the file', (e as NodeJS.ErrnoException).code ?? (e as Error).message);
@@ -175,7 +178,35 @@ export function parseNpy(bytes: Uint8Array, path: string): NpyArray {
   const h = parseNpyHeader(bytes.subarray(0, 12 + MAX_HEADER_BYTES), bytes.length, path);
   const data = allocData(h, path);
   new Uint8Array(data.buffer).set(bytes.subarray(h.dataOffset));
-  return { dtype: h.dtype, shape: h.shape, data };
+  return { dtype: h.dtype, shape: h.shape, data: h.fortranOrder ? fromFortranOrder(data, h.shape) : data };
+}
+
+const BITS_VIEW: Record<number, DataCtor> = { 1: Uint8Array, 2: Uint16Array, 4: Uint32Array, 8: BigUint64Array };
+
+/** Column-major data of `shape` rearranged into row-major order (element bits copied as they are). */
+function fromFortranOrder(data: NpyData, shape: readonly number[]): NpyData {
+  if (shape.length < 2) return data;
+  const out = new (data.constructor as DataCtor)(data.length);
+  // Moved through unsigned views of the element width: a float read as a number could change
+  // its bits (a signalling NaN comes back quieted).
+  const bits = BITS_VIEW[data.BYTES_PER_ELEMENT]!;
+  const src = new bits(data.buffer, data.byteOffset, data.length) as unknown as ArrayLike<number | bigint>;
+  const dst = new bits(out.buffer, out.byteOffset, out.length) as unknown as (number | bigint)[];
+  // Column-major strides; walk the row-major order with an odometer over the index.
+  const strides: number[] = [];
+  shape.reduce((s, d, i) => ((strides[i] = s), s * d), 1);
+  const idx = new Array<number>(shape.length).fill(0);
+  let from = 0;
+  for (let e = 0; e < out.length; e++) {
+    dst[e] = src[from]!;
+    for (let a = shape.length - 1; a >= 0; a--) {
+      from += strides[a]!;
+      if (++idx[a]! < shape[a]!) break;
+      from -= strides[a]! * shape[a]!;
+      idx[a] = 0;
+    }
+  }
+  return out;
 }
 
 /** The bytes of a .npy file (version 1.0, or 2.0 when the header needs it; 64-byte aligned data). */

@@ -75,15 +75,16 @@ const SCALES = ['smooth_scales', 'scales', 'dequant_scale', 'pertoken_scale', 's
 
 function roleOf(v: Value, seed: number): Role | 'gather-index' {
   const use = operandName(v);
-  if (!use) return 'data';
-  if (use.op === 'prim.gather' && use.name === 'indices') return 'gather-index';
-  if (use.name === 'indices' || use.name === 'row_idx') return 'permutation';
-  if (use.name === 'expert_idx') return 'expert';
-  if (use.name === 'weight') return 'weight4';
-  if (use.name === 'bias') return 'bias';
-  if (use.name === 'zero_points') return 'zero-point';
+  if (use?.op === 'prim.gather' && use.name === 'indices') return 'gather-index';
+  // The operand it feeds, or else its own name (a decomposed op's parameters keep theirs).
+  const name = use && use.name !== 'x' ? use.name : (v.hint ?? '');
+  if (name === 'indices' || name === 'row_idx') return 'permutation';
+  if (name === 'expert_idx') return 'expert';
+  if (name === 'weight') return 'weight4';
+  if (name === 'bias') return 'bias';
+  if (name === 'zero_points') return 'zero-point';
   // Odd seeds feed scales like data: zeros, NaN, ±Inf.
-  if (SCALES.includes(use.name)) return seed % 2 ? 'data' : 'scale';
+  if (SCALES.includes(name)) return seed % 2 ? 'data' : 'scale';
   return 'data';
 }
 

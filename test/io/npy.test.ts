@@ -127,10 +127,20 @@ describe('.npy malformed files', () => {
     ioError(() => parseNpy(npyBytes("{'descr': '<f4', 'fortran_order': False, 'shape': (1e3,), }", data), 'f.npy'));
   });
 
-  it('rejects Fortran order, big-endian and unsupported dtypes', () => {
-    expect(ioError(() => parseNpy(npyBytes(good.replace('False', 'True'), data), 'f.npy')).message).toBe(
-      'f.npy: Fortran-order data is not supported (C order only), got fortran_order = True',
-    );
+  it('reads Fortran-order data into C order, bits unchanged (np.save of a transposed view)', () => {
+    // The (2, 3) array [[0, 1, 2], [3, 4, 5]] column-major: 0 3 1 4 2 5; element [1, 2] a signalling NaN.
+    const cols = new Uint32Array([0, 3, 1, 4, 2, 0x7f800001]);
+    const a = parseNpy(npyBytes("{'descr': '<f4', 'fortran_order': True, 'shape': (2, 3), }", le(cols)), 'f.npy');
+    expect(a.shape).toEqual([2, 3]);
+    expect([...new Uint32Array(a.data.buffer)]).toEqual([0, 1, 2, 3, 4, 0x7f800001]);
+    const i8 = Int8Array.from({ length: 24 }, (_, e) => e); // (2, 3, 4) column-major: element [i, j, l] at i + 2j + 6l
+    const b = parseNpy(npyBytes("{'descr': '|i1', 'fortran_order': True, 'shape': (2, 3, 4), }", le(i8)), 'g.npy');
+    expect([...b.data].slice(0, 6)).toEqual([0, 6, 12, 18, 2, 8]);
+    expect(b.data[23]).toBe(23);
+    expect(ioError(() => parseNpy(npyBytes(good.replace('False', '1'), data), 'o.npy')).message).toBe('o.npy: fortran_order must be True or False, got fortran_order = 1');
+  });
+
+  it('rejects big-endian and unsupported dtypes', () => {
     expect(ioError(() => parseNpy(npyBytes(good.replace('<f4', '>f4'), data), 'b.npy')).message).toBe(
       "b.npy: big-endian data is not supported (little-endian only), got '>f4'",
     );

@@ -12,7 +12,7 @@ import { resolveFeeds, runRanksInline, type RankResult } from '../cpu/executor.t
 import { plainModule } from '../cpu/transfer.ts';
 import { runInWorkers } from '../cpu/workers.ts';
 import { instantiateRank, runCompiledRank, type CompiledPayload } from './compiled-rank.ts';
-import { compileGraph, type CompiledGraph } from './load.ts';
+import type { CompiledGraph } from './load.ts';
 import type { RankProgram } from './runtime.ts';
 
 /** Idle rank instances per compiled graph and rank. */
@@ -40,6 +40,8 @@ export async function runCompiled(module: Module, feeds: Feeds, options: RunOpti
   verifyModule(module);
   const graph = module.graph(options.graph);
   const perRank = resolveFeeds(graph, feeds);
+  // The compiler (ts-morph) is loaded on first use, not by importing this module.
+  const { compileGraph } = await import('./load.ts');
   const compiled = compileGraph(module, graph.name);
   const mode: RunMode = options.mode ?? 'inline';
   let results: RankResult[];

@@ -216,8 +216,9 @@ export function apply(body: Body, node: Node, xs: readonly Elem[]): Elem {
       const abs = op === 'prim.abs';
       // A computed operand's NaN is canonical, and so is its absolute value: no bits needed.
       if (abs && a.exact === 'num') return fromNum(body, d, () => `Math.abs(${a.num()})`);
-      const bitsOp = d === 'f32' ? (abs ? `(${a.bits()} & 0x7fffffff) >>> 0` : `(${a.bits()} ^ 0x80000000) >>> 0`) : abs ? `${a.bits()} & 0x7fff` : `${a.bits()} ^ 0x8000`;
-      return fromBits(body, d, () => bitsOp, () => (abs ? `Math.abs(${a.num()})` : `-${a.num()}`));
+      const [mask, op32] = d === 'f32' ? (abs ? ['0x7fffffff', '&'] : ['0x80000000', '^']) : abs ? ['0x7fff', '&'] : ['0x8000', '^'];
+      const bitsOp = () => (d === 'f32' ? `(${a.bits()} ${op32} ${mask}) >>> 0` : `${a.bits()} ${op32} ${mask}`);
+      return fromBits(body, d, bitsOp, () => (abs ? `Math.abs(${a.num()})` : `-${a.num()}`));
     }
     case 'prim.reciprocal':
     case 'prim.round': {

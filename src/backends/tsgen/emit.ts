@@ -38,10 +38,6 @@ export interface EmitStats {
 export interface EmittedGraph {
   /** The formatted TypeScript source. */
   readonly text: string;
-  readonly graph: string;
-  readonly worldSize: number;
-  /** Statement indices of the constants a rank instance materialises (env.constant). */
-  readonly constants: readonly number[];
   /** Bytes a rank holds at its peak besides its feeds: arena, constants, and live call results. */
   readonly peakBytes: number;
   /** Intermediates (and used parameters) that are not results: released for reuse after their last read. */
@@ -68,16 +64,22 @@ export function emitGraph(graph: Graph, options: EmitOptions = {}): EmittedGraph
     else imports.add(name);
     return name;
   };
+  /** Containers the code refers to: only those are declared. */
+  const referenced = new Set<PlanValue>();
+  const ref = (pv: PlanValue) => {
+    referenced.add(pv.root);
+    return `v${pv.root.id}`;
+  };
   const ctx: StepContext = {
     plan,
-    ref: (pv) => `v${pv.root.id}`,
+    ref,
     bits: (pv) => {
       const root = pv.root;
       const name = `v${root.id}u`;
       if (root.kind === 'arena' || root.kind === 'constant') root.bitsView = true;
       else if (!declaredViews.has(root)) {
         declaredViews.add(root);
-        run.push(`const ${name} = ${use('u32View')}(v${root.id});`);
+        run.push(`const ${name} = ${use('u32View')}(${ref(root)});`);
       }
       return name;
     },
@@ -96,8 +98,6 @@ export function emitGraph(graph: Graph, options: EmitOptions = {}): EmittedGraph
     arrayType: (t) => ARRAY_TYPE[t.dtype],
   };
 
-  const usedParams = plan.values.filter((pv) => pv.kind === 'param' && pv.lastUse >= 0);
-  for (const pv of usedParams) run.push(`const v${pv.id} = inputs[${int(pv.source)}] as ${ARRAY_TYPE[pv.type.dtype]};`);
   // Statements without code of their own (reshapes share their operand's buffer; constants are
   // set up once or inlined; dead pure statements are skipped) are named where they would run.
   const stepOf = new Set(plan.steps.flatMap((st) => st.at));
@@ -124,11 +124,13 @@ export function emitGraph(graph: Graph, options: EmitOptions = {}): EmittedGraph
   const results = graph.outputs.map((v) => {
     const root = plan.of(v).root;
     // Call results are fresh every run; anything else (buffers, feeds, constants) is copied out.
-    return root.kind === 'dynamic' ? `v${root.id}` : `v${root.id}.slice()`;
+    return root.kind === 'dynamic' ? ref(root) : `${ref(root)}.slice()`;
   });
   run.push(`return [${results.join(', ')}];`);
+  const usedParams = plan.values.filter((pv) => pv.kind === 'param' && referenced.has(pv));
+  run.unshift(...usedParams.map((pv) => `const v${pv.id} = inputs[${int(pv.source)}] as ${ARRAY_TYPE[pv.type.dtype]};`));
 
-  const instance = instanceSetup(plan, use);
+  const instance = instanceSetup(plan, use, referenced);
   const text = writeSource(graph, {
     runtime: options.runtimeSpecifier ?? RUNTIME_SPECIFIER,
     imports: [...imports].sort(),
@@ -139,13 +141,9 @@ export function emitGraph(graph: Graph, options: EmitOptions = {}): EmittedGraph
     usesInputs: usedParams.length > 0,
     usesEnv: instance.some((l) => l.includes('env.')),
   });
-  const constants = plan.values.filter((pv) => pv.kind === 'constant').map((pv) => pv.source);
   const arenaBytes = plan.slots.reduce((a, b) => a + b, 0);
   return {
     text,
-    graph: graph.name,
-    worldSize: graph.worldSize,
-    constants,
     peakBytes: arenaBytes + plan.values.filter((pv) => pv.kind === 'constant').reduce((a, pv) => a + byteSize(pv.type), 0) + dynamicPeak(plan),
     freedValues: freedValues(graph),
     stats: {
@@ -163,14 +161,14 @@ function constantNote(pv: PlanValue): string {
 }
 
 /** Buffers, views and constants of a rank instance. */
-function instanceSetup(plan: Plan, use: (name: string) => string): string[] {
+function instanceSetup(plan: Plan, use: (name: string) => string, referenced: ReadonlySet<PlanValue>): string[] {
   const lines = plan.slots.map((bytes, k) => `const b${k} = new ArrayBuffer(${int(bytes)});`);
   for (const pv of plan.values) {
     if (pv.kind === 'arena' && pv.slot >= 0) {
       const n = pv.type.dtype === 'i4' ? Math.ceil(pv.type.storageNumel / 2) : pv.type.storageNumel;
-      lines.push(`const v${pv.id} = new ${ARRAY_TYPE[pv.type.dtype]}(b${pv.slot}, 0, ${int(n)});`);
+      if (referenced.has(pv)) lines.push(`const v${pv.id} = new ${ARRAY_TYPE[pv.type.dtype]}(b${pv.slot}, 0, ${int(n)});`);
       if (pv.bitsView) lines.push(`const v${pv.id}u = new Uint32Array(b${pv.slot}, 0, ${int(n)});`);
-    } else if (pv.kind === 'constant') {
+    } else if (pv.kind === 'constant' && (referenced.has(pv) || pv.bitsView)) {
       lines.push(`const v${pv.id} = env.constant(${int(pv.source)}) as ${ARRAY_TYPE[pv.type.dtype]};`);
       if (pv.bitsView) lines.push(`const v${pv.id}u = ${use('u32View')}(v${pv.id});`);
     }

@@ -29,7 +29,6 @@ export interface PlanValue {
   def: number;
   /** Last step that reads its container (roots: including through aliases). */
   lastUse: number;
-  isOutput: boolean;
   /** f32 values read or written as bits get a Uint32Array view too (set while emitting). */
   bitsView: boolean;
   /** Arena buffer index. */
@@ -50,15 +49,12 @@ export interface Step {
 }
 
 export interface Plan {
-  readonly graph: Graph;
   readonly values: readonly PlanValue[];
   readonly steps: readonly Step[];
   /** Byte size of each arena buffer. */
   readonly slots: readonly number[];
   /** The plan value of every IR value. */
   readonly of: (v: Value) => PlanValue;
-  /** Statement index of a node. */
-  readonly indexOf: (n: Node) => number;
 }
 
 export interface Classifier {
@@ -80,7 +76,7 @@ export function planGraph(graph: Graph, cls: Classifier): Plan {
   const values: PlanValue[] = [];
   const byValue = new Map<Value, PlanValue>();
   const add = (value: Value, kind: PlanValue['kind'], source: number) => {
-    const pv: PlanValue = { id: values.length, value, type: value.type, kind, root: undefined!, source, def: -1, lastUse: -1, isOutput: false, bitsView: false, slot: -1 };
+    const pv: PlanValue = { id: values.length, value, type: value.type, kind, root: undefined!, source, def: -1, lastUse: -1, bitsView: false, slot: -1 };
     pv.root = pv;
     values.push(pv);
     byValue.set(value, pv);
@@ -94,30 +90,41 @@ export function planGraph(graph: Graph, cls: Classifier): Plan {
     for (const r of node.results) add(r, kind, i);
     if (c === 'alias') of(node.results[0]!).root = of(node.operands[0]!).root;
   });
-  for (const v of graph.outputs) of(v).isOutput = true;
 
-  /** Nodes that read `v`, looking through aliases (which execute nothing). */
+  const returned = (pv: PlanValue) => graph.outputs.some((o) => of(o).root === pv);
+  // Pure statements whose results nothing live reads are dead, transitively (statement order is
+  // topological, so a reverse sweep sees every reader first). Kernel statements always run: their
+  // warnings and value checks are part of what a run reports.
+  const dead = new Set<Node>();
+  /** Live statements that read `v`, looking through aliases (which execute nothing). */
   const readers = (v: Value): Node[] =>
-    v.uses.flatMap((u) => (classes[indexOf(u.node)] === 'alias' ? readers(u.node.results[0]!) : [u.node]));
+    v.uses.flatMap((u) => (classes[indexOf(u.node)] === 'alias' ? readers(u.node.results[0]!) : dead.has(u.node) ? [] : [u.node]));
+  for (let n = graph.nodes.length - 1; n >= 0; n--) {
+    const node = graph.nodes[n]!;
+    const c = classes[n]!;
+    if (c === 'kernel' || c === 'alias' || c === 'constant') continue;
+    if (node.results.every((r) => readers(r).length === 0 && !returned(of(r)))) dead.add(node);
+  }
   const readBy = new Map<Value, Node[]>();
   const readersOf = (v: Value) => {
     let r = readBy.get(v);
     if (!r) readBy.set(v, (r = readers(v)));
     return r;
   };
-  const returned = (pv: PlanValue) => graph.outputs.some((o) => of(o).root === pv);
-  const live = (v: Value) => readersOf(v).length > 0 || returned(of(v));
 
   // ---- fused groups ----
   const groupOf = new Map<Node, Group>();
   graph.nodes.forEach((node, n) => {
-    if (classes[n] !== 'elementwise') return;
+    if (classes[n] !== 'elementwise' || dead.has(node)) return;
     const shape = node.results[0]!.type.shape;
     // The group's loop runs where its last statement is: nobody outside it may read its values
     // earlier, and the joining statement may not read one of them through a reshape.
     const canJoin = (g: Group) =>
       g.nodes.every((m) => m.results.every((r) => readersOf(r).every((u) => u === node || groupOf.get(u) === g || indexOf(u) > n))) &&
-      node.operands.every((v) => !v || !v.producer || g.nodes.includes(v.producer) || !g.nodes.includes(of(v).root.value.producer!));
+      node.operands.every((v) => {
+        const root = v && of(v).root.value.producer;
+        return !root || g.nodes.includes(v.producer!) || !g.nodes.includes(root);
+      });
     let group: Group | undefined;
     for (const v of node.operands) {
       const g = v?.producer ? groupOf.get(v.producer) : undefined;
@@ -139,6 +146,10 @@ export function planGraph(graph: Graph, cls: Classifier): Plan {
   graph.nodes.forEach((node, n) => {
     const c = classes[n]!;
     if (c === 'alias' || c === 'constant') return;
+    if (dead.has(node)) {
+      node.results.forEach((r) => (of(r).kind = 'none'));
+      return;
+    }
     if (c === 'elementwise') {
       const g = groupOf.get(node)!;
       if (!seen.has(g)) {
@@ -155,11 +166,6 @@ export function planGraph(graph: Graph, cls: Classifier): Plan {
   for (const u of units) {
     const members = new Set(u.nodes);
     const results = u.nodes.flatMap((m) => m.results);
-    // Pure steps whose results nobody reads are skipped; kernel steps always run (warnings, errors).
-    if (u.kind !== 'kernel' && !results.some(live)) {
-      results.forEach((r) => (of(r).kind = 'none'));
-      continue;
-    }
     const reads: PlanValue[] = [];
     const writes: PlanValue[] = [];
     for (const m of u.nodes) {
@@ -175,8 +181,7 @@ export function planGraph(graph: Graph, cls: Classifier): Plan {
       if (u.kind === 'elementwise' && readersOf(r).every((x) => members.has(x)) && !returned(pv)) pv.kind = 'none';
       else writes.push(pv);
     }
-    const step: Step = { index: steps.length, kind: u.kind, nodes: u.nodes, at: u.nodes.map(indexOf), reads, writes };
-    steps.push(step);
+    steps.push({ index: steps.length, kind: u.kind, nodes: u.nodes, at: u.nodes.map(indexOf), reads, writes });
   }
 
   function inlined(pv: PlanValue): boolean {
@@ -219,7 +224,7 @@ export function planGraph(graph: Graph, cls: Classifier): Plan {
       pv.slot = best;
     }
   }
-  return { graph, values, steps, slots, of, indexOf };
+  return { values, steps, slots, of };
 }
 
 /** Is a buffer of `size` a better home for `need` bytes than one of `than`? The smallest that fits, else the largest. */

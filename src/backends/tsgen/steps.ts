@@ -246,23 +246,11 @@ function transData(x: PlanValue, y: PlanValue, ctx: StepContext): string[] {
   const ys = words(ctx, y);
   const shape = x.type.shape;
   let body: string[];
-  if (from.kind === to.kind && (from.kind === 'nd' || from.c0 === (to as { c0: number }).c0)) body = ['y.set(x);'];
-  else if (from.kind === 'nz' && to.kind === 'nz') {
-    const gx = nzGeometry(shape, from.c0);
-    const gy = nzGeometry(shape, to.c0);
-    const nzAt = (g: typeof gx) => `b * ${int(g.batchStride)} + Math.floor(j / ${int(g.c0)}) * ${int(g.colStride)} + i * ${int(g.c0)} + (j % ${int(g.c0)})`;
-    body = [
-      ...(y.type.storageNumel !== y.type.numel ? ['y.fill(0);'] : []),
-      `for (let b = 0; b < ${int(gx.batch)}; b++) {`,
-      `for (let i = 0; i < ${int(gx.m)}; i++) {`,
-      `for (let j = 0; j < ${int(gx.n)}; j++) y[${nzAt(gy)}] = x[${nzAt(gx)}];`,
-      '}',
-      '}',
-    ];
-  } else {
+  // NZ to NZ keeps c0 ([trans_data.3]): same layout on both sides is a copy.
+  if (from.kind === to.kind) body = ['y.set(x);'];
+  else {
     const toNz = to.kind === 'nz';
     const g = nzGeometry(shape, toNz ? (to as { c0: number }).c0 : (from as { c0: number }).c0);
-    const [nzAt, ndAt] = ['nz', 'nd'];
     body = [
       ...(toNz && y.type.storageNumel !== y.type.numel ? ['y.fill(0);'] : []),
       `for (let b = 0; b < ${int(g.batch)}; b++) {`,
@@ -271,7 +259,7 @@ function transData(x: PlanValue, y: PlanValue, ctx: StepContext): string[] {
       `for (let i = 0; i < ${int(g.m)}; i++) {`,
       `const nz = b * ${int(g.batchStride)} + jb * ${int(g.colStride)} + i * ${int(g.c0)};`,
       `const nd = (b * ${int(g.m)} + i) * ${int(g.n)} + jb * ${int(g.c0)};`,
-      `for (let t = 0; t < len; t++) ${toNz ? `y[${nzAt} + t] = x[${ndAt} + t]` : `y[${ndAt} + t] = x[${nzAt} + t]`};`,
+      `for (let t = 0; t < len; t++) ${toNz ? 'y[nz + t] = x[nd + t]' : 'y[nd + t] = x[nz + t]'};`,
       '}',
       '}',
       '}',

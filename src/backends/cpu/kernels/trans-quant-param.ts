@@ -1,7 +1,6 @@
 // npu.trans_quant_param (quant_matmul_all_reduce.md §3): f32 scale (+ f32 offset) -> u64/i64
 // dequant-scale words. Low word: the scale in fp19 form (round_mode 0 truncates, 1 rounds half
 // to even); bits 37..45: clamp(rne(offset), -256, 255) as 9-bit two's complement; bit 46 set.
-import { f32Bits } from '../../../numerics/float.ts';
 import { quantInt } from '../../../numerics/quant.ts';
 import { allocTensor, type Tensor } from '../../../ir/storage.ts';
 import type { Kernel } from '../kernel.ts';
@@ -29,12 +28,14 @@ export function encodeOffsetHigh(offset: number | null): number {
 /**
  * Encodes `len` words as (low, high) 32-bit halves into `out` (little-endian pairs, the memory of
  * a BigInt64Array / BigUint64Array). Element i reads scale[t = 1 ? 0 : i], offset likewise.
+ * The scales are read as bits: a signalling NaN read as a number comes back quieted
+ * (0x7F800001 -> 0x7FC00001), and §3 maps 0x7F800001 to Inf, not to a NaN.
  */
 export function transQuantParamWords(scale: Float32Array, offset: Float32Array | null, roundMode: number, len: number, out: Uint32Array): void {
+  const scaleBits = new Uint32Array(scale.buffer, scale.byteOffset, scale.length);
   for (let i = 0; i < len; i++) {
-    const s = scale[scale.length === 1 ? 0 : i]!;
     const o = offset ? offset[offset.length === 1 ? 0 : i]! : null;
-    out[2 * i] = encodeScaleBits(f32Bits(s), roundMode);
+    out[2 * i] = encodeScaleBits(scaleBits[scale.length === 1 ? 0 : i]!, roundMode);
     out[2 * i + 1] = encodeOffsetHigh(o);
   }
 }

@@ -66,3 +66,14 @@ describe('encodeScaleBits edges (§3)', () => {
     expect(encodeScaleBits(0x3f7fffff, 0)).toBe(0x3f7fe000);
   });
 });
+
+describe('the kernel reads scales as bits', () => {
+  it('a signalling NaN whose payload lies in the low 13 bits becomes Inf, in both modes', async () => {
+    // Read as a JS number, 0x7F800001 comes back quieted (0x7FC00001) and would encode as a NaN.
+    const scale = new Float32Array(new Uint32Array([0x7f800001, 0xff801fff, 0x7fa00001]).buffer);
+    for (const roundMode of [0, 1]) {
+      const [out] = await runOne(transQuantParamKernel, 'npu.trans_quant_param', [tensor([3], 'f32', scale), null], { round_mode: roundMode }, [new TensorType([3], 'u64')]);
+      expect([...(out!.data as BigUint64Array)]).toEqual([0x00004000_7f800000n, 0x00004000_ff800000n, 0x00004000_7fa00000n]);
+    }
+  });
+});
