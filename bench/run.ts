@@ -4,10 +4,11 @@
 //     same number of bytes between typed arrays (a memory-bandwidth ceiling).
 //   int8 quant matmul (256, 4096, 4096): GOPS (2·M·K·N); reference: a plain i-j-k loop over
 //     Int8Arrays (measured on 16 rows, GOPS do not depend on M).
+//   The same dynamic quantization written in prim.* ops, unfused (what fused loops speed up).
 //   The example transformer block (examples/transformer_block.fir, 4 ranks), end to end, as
 //     written and after the default pipeline.
 // Every case runs with the interpreter and in compiled mode (the generated module, compiled
-// once before timing), alternating run by run; `compiled/interp` is the ratio of throughputs.
+// once before timing) in the same process; `compiled/interp` is the ratio of throughputs.
 import { readFileSync } from 'node:fs';
 import { Builder } from '../src/ir/builder.ts';
 import { TensorType } from '../src/ir/types.ts';
@@ -41,23 +42,18 @@ async function time(fn: () => unknown, reps = REPS): Promise<number> {
   return median(ts);
 }
 
-/** Median seconds of the interpreter and of the compiled mode, runs alternating (after one warm-up run each). */
+/**
+ * Median seconds of the interpreter and of the compiled mode in this process: each mode warmed up
+ * and timed in a block of its own (the interpreter's large allocations would otherwise be
+ * collected during the compiled mode's runs), and the compile time of the graph.
+ */
 async function timeBoth(module: Module, feeds: Feeds, reps = REPS): Promise<{ interp: number; compiled: number; compile: number }> {
   const t0 = performance.now();
   compileGraph(module); // emit, type-check, load: once per structure
   const compile = (performance.now() - t0) / 1000;
-  await runCompiled(module, feeds);
-  await run(module, feeds);
-  const interp: number[] = [];
-  const compiled: number[] = [];
-  for (let i = 0; i < reps; i++) {
-    for (const [fn, into] of [[run, interp], [runCompiled, compiled]] as const) {
-      const t = performance.now();
-      await fn(module, feeds);
-      into.push((performance.now() - t) / 1000);
-    }
-  }
-  return { interp: median(interp), compiled: median(compiled), compile };
+  const interp = await time(() => run(module, feeds), reps);
+  const compiled = await time(() => runCompiled(module, feeds), reps);
+  return { interp, compiled, compile };
 }
 
 /** Deterministic filler (xorshift), so every run sees the same data. */
@@ -80,6 +76,19 @@ function dynamicQuantCase(rows: number, h: number): { module: Module; feeds: Fee
   const data = allocStorage('f16', rows * h) as Uint16Array;
   for (let i = 0; i < data.length; i++) data[i] = f16FromF64((rnd() - 0.5) * 8);
   return { module: b.module, feeds: { x: data }, bytes: rows * h * 2 + rows * h + rows * 4 };
+}
+
+/** The same per-token quantization written in primitives (the first chain of examples/tp_linear.fir). */
+function dynamicQuantPrimsCase(rows: number, h: number): { module: Module; feeds: Feeds; bytes: number } {
+  const b = Builder.graph('dq_prims');
+  const x = b.param(new TensorType([rows, h], 'f16'), 'x');
+  const xf = b.prim.cast(x, 'f32');
+  const amax = b.prim.reduceMax(b.prim.abs(xf), [1]);
+  const scale = b.prim.mul(amax, b.splat('f32', Math.fround(1 / 127)));
+  const inv = b.prim.reshape(b.prim.div(b.splat('f32', 127), amax), [rows, 1]);
+  const y = b.prim.cast(b.prim.clamp(b.prim.round(b.prim.mul(xf, inv)), -128, 127), 'i8');
+  b.return(y, scale);
+  return { ...dynamicQuantCase(rows, h), module: b.module };
 }
 
 function quantMatmulCase(m: number, k: number, n: number): { module: Module; feeds: Feeds; ops: number } {
@@ -140,6 +149,15 @@ async function main(): Promise<void> {
     ms(dqTimes.compiled), `${gbs(dqTimes.compiled).toFixed(2)} GB/s`, (dqTimes.interp / dqTimes.compiled).toFixed(2),
   ]); // prettier-ignore
   compiles.push(`dynamic_quant ${ms(dqTimes.compile)}`);
+
+  const prims = dynamicQuantPrimsCase(4096, 8192);
+  const primsTimes = await timeBoth(prims.module, prims.feeds);
+  rows.push([
+    'the same in prim.* ops (unfused)', '[4096, 8192]',
+    ms(primsTimes.interp), `${gbs(primsTimes.interp).toFixed(2)} GB/s`, `copy ${copyGbs.toFixed(2)} GB/s`, (gbs(primsTimes.interp) / copyGbs).toFixed(3),
+    ms(primsTimes.compiled), `${gbs(primsTimes.compiled).toFixed(2)} GB/s`, (primsTimes.interp / primsTimes.compiled).toFixed(2),
+  ]); // prettier-ignore
+  compiles.push(`dynamic quant in prims ${ms(primsTimes.compile)}`);
 
   const qmm = quantMatmulCase(256, 4096, 4096);
   const qmmTimes = await timeBoth(qmm.module, qmm.feeds, Math.min(REPS, 3));

@@ -222,7 +222,7 @@ export function apply(body: Body, node: Node, xs: readonly Elem[]): Elem {
     }
     case 'prim.reciprocal':
     case 'prim.round': {
-      const v = () => (op === 'prim.round' ? `${h('rne')}(${a.num()})` : `1 / ${a.num()}`);
+      const v = () => (op === 'prim.round' ? `${h('rne24')}(${a.num()})` : `1 / ${a.num()}`);
       if (d === 'f32') return fromNum(body, d, () => (op === 'prim.round' ? v() : `Math.fround(${v()})`));
       if (d === 'f16') return fromBits(body, d, () => `${h('f16FromF64')}(${v()})`);
       return fromBits(body, d, () => `${h('bf16FromF32')}(Math.fround(${v()}))`);

@@ -50,6 +50,9 @@ export function emitGraph(graph: Graph, options: EmitOptions = {}): EmittedGraph
   const plan = planGraph(graph, classifier(graph.module));
   const names = valueNames(graph);
   const statement = (i: number) => `// ${commentText(printNode(graph.nodes[i]!, (v) => `%${names.get(v) ?? '?'}`))}`;
+  const nodeIndex = new Map(graph.nodes.map((n, i) => [n, i]));
+  /** The step's statements, after the cheap ones it recomputes. */
+  const stepComment = (step: Step) => [...step.recomputed.map((n) => `${statement(nodeIndex.get(n)!)} (recomputed here)`), ...step.at.map(statement)];
   const imports = new Set<string>();
   const typeImports = new Set<string>(['RankEnv', 'RankIo', 'RankProgram', 'Storage']);
   const fns: FnDecl[] = [];
@@ -86,7 +89,7 @@ export function emitGraph(graph: Graph, options: EmitOptions = {}): EmittedGraph
     use,
     fn: (f) => {
       const name = `s${current!.index}`;
-      fns.push({ ...f, name, comment: current!.at.map(statement) });
+      fns.push({ ...f, name, comment: stepComment(current!) });
       return name;
     },
     init: (line) => setup.push(line),
@@ -99,14 +102,23 @@ export function emitGraph(graph: Graph, options: EmitOptions = {}): EmittedGraph
   };
 
   // Statements without code of their own (reshapes share their operand's buffer; constants are
-  // set up once or inlined; dead pure statements are skipped) are named where they would run.
+  // set up once or inlined; cheap statements are recomputed where they are read; dead pure
+  // statements are skipped) are named where they would run.
   const stepOf = new Set(plan.steps.flatMap((st) => st.at));
+  const recomputed = new Set(plan.steps.flatMap((st) => st.recomputed));
   let next = 0;
   const noCode = (upTo: number) => {
     for (; next < upTo; next++) {
       if (stepOf.has(next)) continue;
       const node = graph.nodes[next]!;
-      const why = node.op === 'prim.reshape' ? 'no code: the buffer of its operand' : node.op === 'prim.constant' ? constantNote(plan.of(node.results[0]!)) : 'no code: its results are never read';
+      const why =
+        node.op === 'prim.reshape'
+          ? 'no code: the buffer of its operand'
+          : node.op === 'prim.constant'
+            ? constantNote(plan.of(node.results[0]!))
+            : recomputed.has(node)
+              ? 'recomputed where it is read'
+              : 'no code: its results are never read';
       run.push(`${statement(next)} (${why})`);
     }
   };
@@ -117,7 +129,7 @@ export function emitGraph(graph: Graph, options: EmitOptions = {}): EmittedGraph
     const functions = fns.length;
     const code = step.kind === 'elementwise' ? emitElementwise(step, ctx) : step.kind === 'kernel' ? emitKernel(step, ctx) : emitSpecial(step, ctx);
     // A step without a function of its own names its statements where it runs.
-    if (fns.length === functions) run.push(...step.at.map(statement));
+    if (fns.length === functions) run.push(...stepComment(step));
     run.push(...code);
   }
   noCode(graph.nodes.length);

@@ -50,9 +50,8 @@ export function loops(w: Walk, body: (index: readonly string[], o: string) => re
   // Outer levels keep each operand's partial index in a const; the innermost adds its own term.
   const base = w.offsets.map((off) => (off ? int(off) : ''));
   if (k === 0) return ['{', ...body(base.map((b) => b || '0'), '0'), '}'];
-  // A block of its own, so a function may hold several nests (concat).
-  const out: string[] = ['{'];
-  if (k > 1) out.push('let o = 0;');
+  // The output counter gets a block of its own, so a function may hold several nests (concat).
+  const out: string[] = k > 1 ? ['{', 'let o = 0;'] : [];
   for (let l = 0; l < k; l++) {
     out.push(`for (let i${l} = 0; i${l} < ${int(w.dims[l]!)}; i${l}++) {`);
     if (l === k - 1) break;
@@ -66,6 +65,7 @@ export function loops(w: Walk, body: (index: readonly string[], o: string) => re
   const index = w.strides.map((s, j) => join(base[j]!, term(k - 1, s[k - 1]!)) || '0');
   out.push(...body(index, k === 1 ? 'i0' : 'o'));
   if (k > 1) out.push('o++;');
-  for (let l = 0; l <= k; l++) out.push('}');
+  for (let l = 0; l < k; l++) out.push('}');
+  if (k > 1) out.push('}');
   return out;
 }

@@ -42,6 +42,11 @@ export interface Step {
   readonly nodes: readonly Node[];
   /** Statement index of each node. */
   readonly at: readonly number[];
+  /**
+   * Cheap element-wise statements (casts, abs, neg) outside the step that it recomputes from their
+   * operands instead of reading their results: those results then need no buffer at all.
+   */
+  readonly recomputed: readonly Node[];
   /** Values whose containers the step reads. */
   readonly reads: readonly PlanValue[];
   /** Values the step writes (fused groups: only those used outside the group). */
@@ -61,6 +66,10 @@ export interface Classifier {
   classify(node: Node): NodeClass;
   /** Can values of this constant statement be inlined as literals into fused loops? */
   inlinable(node: Node): boolean;
+  /** Is this element-wise statement cheap enough to recompute in every loop that reads it? */
+  cheap(node: Node): boolean;
+  /** The operand a (non element-wise) step computes per element in its own loop, if any. */
+  loopOperand(node: Node): number | undefined;
 }
 
 interface Group {
@@ -162,26 +171,62 @@ export function planGraph(graph: Graph, cls: Classifier): Plan {
   });
   units.sort((a, b) => a.position - b.position);
 
-  const steps: Step[] = [];
-  for (const u of units) {
+  // Which values each unit reads, and which producers it recomputes instead.
+  const planned = units.map((u) => {
     const members = new Set(u.nodes);
-    const results = u.nodes.flatMap((m) => m.results);
+    const recomputed: Node[] = [];
     const reads: PlanValue[] = [];
-    const writes: PlanValue[] = [];
-    for (const m of u.nodes) {
-      for (const v of m.operands) {
-        if (!v || (v.producer && members.has(v.producer))) continue;
-        const pv = of(v);
-        if (u.kind === 'elementwise' && inlined(pv)) continue;
-        if (!reads.includes(pv)) reads.push(pv);
+    /** A value in a loop of shape `shape`: computed by a member, inlined, recomputed, or read. */
+    const resolve = (v: Value, shape: readonly number[]): void => {
+      const p = v.producer;
+      if (p && (members.has(p) || recomputed.includes(p))) return;
+      const pv = of(v);
+      if (inlined(pv)) return;
+      if (p && classes[indexOf(p)] === 'elementwise' && !dead.has(p) && cls.cheap(p) && shapesEqual(v.type.shape, shape)) {
+        for (const w of p.operands) resolve(w!, shape);
+        recomputed.push(p);
+        return;
       }
+      if (!reads.includes(pv)) reads.push(pv);
+    };
+    const loop = u.kind === 'arena' ? cls.loopOperand(u.nodes[0]!) : undefined;
+    for (const m of u.nodes) {
+      m.operands.forEach((v, k) => {
+        if (!v) return;
+        if (u.kind === 'elementwise') resolve(v, m.results[0]!.type.shape);
+        else if (k === loop) resolve(v, v.type.shape);
+        else if (!reads.includes(of(v))) reads.push(of(v));
+      });
     }
-    for (const r of results) {
+    recomputed.sort((a, b) => indexOf(a) - indexOf(b));
+    return { ...u, recomputed, reads };
+  });
+
+  // A unit runs if a later running unit reads one of its results' containers, or returns one.
+  const running = new Set<(typeof planned)[number]>();
+  const containerRead = new Set<PlanValue>();
+  for (let k = planned.length - 1; k >= 0; k--) {
+    const u = planned[k]!;
+    if (u.kind === 'kernel' || u.nodes.some((m) => m.results.some((r) => containerRead.has(of(r)) || returned(of(r))))) {
+      running.add(u);
+      for (const pv of u.reads) containerRead.add(pv.root);
+    }
+  }
+
+  const steps: Step[] = [];
+  for (const u of planned) {
+    if (!running.has(u)) {
+      u.nodes.forEach((m) => m.results.forEach((r) => (of(r).kind = 'none')));
+      continue;
+    }
+    const writes: PlanValue[] = [];
+    for (const r of u.nodes.flatMap((m) => m.results)) {
       const pv = of(r);
-      if (u.kind === 'elementwise' && readersOf(r).every((x) => members.has(x)) && !returned(pv)) pv.kind = 'none';
+      // A fused group stores only what is read outside it (or returned).
+      if (u.kind === 'elementwise' && !containerRead.has(pv) && !returned(pv)) pv.kind = 'none';
       else writes.push(pv);
     }
-    steps.push({ index: steps.length, kind: u.kind, nodes: u.nodes, at: u.nodes.map(indexOf), reads, writes });
+    steps.push({ index: steps.length, kind: u.kind, nodes: u.nodes, at: u.nodes.map(indexOf), recomputed: u.recomputed, reads: u.reads, writes });
   }
 
   function inlined(pv: PlanValue): boolean {

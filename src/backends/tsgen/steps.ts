@@ -4,6 +4,7 @@
 // warnings and value-dependent errors exactly as the interpreter reports them.
 import type { DType } from '../../ir/dtype.ts';
 import type { Node } from '../../ir/node.ts';
+import type { Value } from '../../ir/value.ts';
 import type { Module } from '../../ir/module.ts';
 import { nzGeometry } from '../../ir/layout.ts';
 import { numelOf, stridesOf, type TensorType } from '../../ir/types.ts';
@@ -81,8 +82,13 @@ export function classifier(module: Module | undefined): Classifier {
       }
     },
     inlinable: (node) => inlinable(module, node),
+    // Recomputing a cast, abs or neg costs less than a round trip of its result through memory.
+    cheap: (node) => CHEAP.includes(node.op),
+    loopOperand: (node) => (node.op === 'prim.reduce_max' ? 0 : undefined),
   };
 }
+
+const CHEAP: readonly string[] = ['prim.cast', 'prim.abs', 'prim.neg'];
 
 /** For reduce_max over a trailing block of axes: the index of its first axis. */
 function trailingAxes(node: Node): number | undefined {
@@ -95,7 +101,6 @@ function trailingAxes(node: Node): number | undefined {
 // ---- element-wise groups ----
 
 export function emitElementwise(step: Step, ctx: StepContext): string[] {
-  const { plan } = ctx;
   const shape = step.nodes[0]!.results[0]!.type.shape;
   const body = new Body();
   // Parameters are added when the body first refers to them, so none is unused.
@@ -114,14 +119,9 @@ export function emitElementwise(step: Step, ctx: StepContext): string[] {
   }));
   const w = walk(shape, step.reads.map((pv) => broadcastStrides(pv.type.shape, shape)));
   const lines = loops(w, (index, o) => {
-    const elems = new Map<PlanValue, Elem>();
-    step.reads.forEach((pv, j) => elems.set(pv, load(body, pv.type.dtype as LoopDType, inputs[j]!.container, inputs[j]!.bits, index[j]!)));
-    const elem = (pv: PlanValue): Elem => elems.get(pv) ?? ctx.literalOf(pv)!;
-    for (const node of step.nodes) {
-      const operands = node.operands.map((v) => elem(plan.of(v!)));
-      elems.set(plan.of(node.results[0]!), apply(body, node, operands));
-    }
-    const stores = step.writes.map((pv, k) => store(pv.type.dtype as LoopDType, elems.get(pv)!, outputs[k]!.container, outputs[k]!.bits, o));
+    const elem = elements(step, ctx, body, (j) => load(body, step.reads[j]!.type.dtype as LoopDType, inputs[j]!.container, inputs[j]!.bits, index[j]!));
+    for (const node of step.nodes) elem(node.results[0]!);
+    const stores = step.writes.map((pv, k) => store(pv.type.dtype as LoopDType, elem(pv.value), outputs[k]!.container, outputs[k]!.bits, o));
     return [...body.lines.splice(0), ...stores];
   });
   for (const h of body.uses) ctx.use(h);
@@ -130,6 +130,28 @@ export function emitElementwise(step: Step, ctx: StepContext): string[] {
   params.sort((p, q) => order(p.name) - order(q.name));
   const name = ctx.fn({ params: params.map(({ name, type }) => ({ name, type })), returnType: 'void', body: lines });
   return [`${name}(${params.map((q) => q.arg).join(', ')});`];
+}
+
+/**
+ * The elements of one loop iteration: a value is loaded (read `j` of the step), inlined (a
+ * constant), or computed by a member or a recomputed producer from its operands' elements.
+ */
+function elements(step: Step, ctx: StepContext, body: Body, loadRead: (j: number) => Elem): (v: Value) => Elem {
+  const known = new Map<Value, Elem>();
+  const computed = new Set([...step.nodes, ...step.recomputed]);
+  const elem = (v: Value): Elem => {
+    let e = known.get(v);
+    if (e) return e;
+    const pv = ctx.plan.of(v);
+    const j = step.reads.indexOf(pv);
+    const p = v.producer;
+    if (j >= 0) e = loadRead(j);
+    else if (p && computed.has(p)) e = apply(body, p, p.operands.map((x) => elem(x!)));
+    else e = ctx.literalOf(pv)!;
+    known.set(v, e);
+    return e;
+  };
+  return elem;
 }
 
 // ---- specialised ops ----
@@ -141,7 +163,7 @@ export function emitSpecial(step: Step, ctx: StepContext): string[] {
   const result = (i: number) => ctx.plan.of(node.results[i]!);
   switch (node.op) {
     case 'prim.reduce_max':
-      return reduceMax(node, operand(0)!, result(0), ctx);
+      return reduceMax(step, result(0), ctx);
     case 'prim.matmul':
       return matmul(node, operand(0)!, operand(1)!, result(0), ctx);
     case 'layout.trans_data':
@@ -165,11 +187,13 @@ function numberOf(ctx: StepContext, dtype: DType, e: string): string {
   return dtype === 'f16' ? `${ctx.use('F16_TO_F32')}[${e}]` : dtype === 'bf16' ? `${ctx.use('BF16_TO_F32')}[${e}]` : e;
 }
 
-function reduceMax(node: Node, x: PlanValue, y: PlanValue, ctx: StepContext): string[] {
-  const dtype = x.type.dtype as LoopDType;
+function reduceMax(step: Step, y: PlanValue, ctx: StepContext): string[] {
+  const node = step.nodes[0]!;
+  const input = node.operands[0]!;
+  const dtype = input.type.dtype as LoopDType;
   const first = trailingAxes(node)!;
-  const rows = numelOf(x.type.shape.slice(0, first));
-  const h = numelOf(x.type.shape.slice(first));
+  const rows = numelOf(input.type.shape.slice(0, first));
+  const h = numelOf(input.type.shape.slice(first));
   const float = dtype === 'f32' || dtype === 'f16' || dtype === 'bf16';
   const init = float ? '-Infinity' : dtype === 'i8' ? '-128' : dtype === 'u8' ? '0' : '-2147483648';
   const st =
@@ -180,28 +204,36 @@ function reduceMax(node: Node, x: PlanValue, y: PlanValue, ctx: StepContext): st
         : dtype === 'bf16'
           ? `y[r] = ${ctx.use('bf16FromF32')}(m);`
           : 'y[r] = m;';
+  // The input element at t: read, or recomputed from the producers' operands (same shape).
+  const body = new Body();
+  const params: { name: string; type: string; arg: string }[] = [];
+  const param = (name: string, type: string, arg: () => string) => () => {
+    if (!params.some((q) => q.name === name)) params.push({ name, type, arg: arg() });
+    return name;
+  };
+  const elem = elements(step, ctx, body, (j) => {
+    const pv = step.reads[j]!;
+    return load(body, pv.type.dtype as LoopDType, param(`x${j}`, ctx.arrayType(pv.type), () => ctx.ref(pv)), param(`x${j}u`, 'Uint32Array', () => ctx.bits(pv)), 't');
+  });
+  const v = elem(input).num();
+  for (const u of body.uses) ctx.use(u);
   // NaN wins and stays; equal zeros give -0 only when both are -0 (ir.md §6.2).
-  const step = float ? ['if (v > m) m = v;', 'else if (v !== v) m = NaN;', 'else if (v === 0 && m === 0) m = v + m;'] : ['if (v > m) m = v;'];
-  const body = [
+  const step1 = float ? [`if (${v} > m) m = ${v};`, `else if (${v} !== ${v}) m = NaN;`, `else if (${v} === 0 && m === 0) m = ${v} + m;`] : [`if (${v} > m) m = ${v};`];
+  const lines = [
     `for (let r = 0; r < ${int(rows)}; r++) {`,
     `let m = ${init};`,
     `for (let t = r * ${int(h)}, end = t + ${int(h)}; t < end; t++) {`,
-    `const v = ${numberOf(ctx, dtype, 'x[t]')};`,
-    ...step,
+    ...body.lines,
+    ...step1,
     '}',
     st,
     '}',
   ];
-  const params = [
-    { name: 'x', type: ctx.arrayType(x.type) },
-    { name: 'y', type: ctx.arrayType(y.type) },
-  ];
-  const args = [ctx.ref(x), ctx.ref(y)];
-  if (dtype === 'f32') {
-    params.push({ name: 'yu', type: 'Uint32Array' });
-    args.push(ctx.bits(y));
-  }
-  return [`${ctx.fn({ params, returnType: 'void', body })}(${args.join(', ')});`];
+  params.sort((p, q) => p.name.localeCompare(q.name));
+  params.push({ name: 'y', type: ctx.arrayType(y.type), arg: ctx.ref(y) });
+  if (dtype === 'f32') params.push({ name: 'yu', type: 'Uint32Array', arg: ctx.bits(y) });
+  const name = ctx.fn({ params: params.map(({ name, type }) => ({ name, type })), returnType: 'void', body: lines });
+  return [`${name}(${params.map((q) => q.arg).join(', ')});`];
 }
 
 function matmul(node: Node, a: PlanValue, b: PlanValue, y: PlanValue, ctx: StepContext): string[] {

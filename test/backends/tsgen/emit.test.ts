@@ -42,8 +42,10 @@ describe('the generated module', () => {
 
   it('fuses the element-wise chains: one loop for cast, mul, round, clamp and cast', () => {
     const text = emitGraph(tpLinear().graph()).text;
-    const fn = text.slice(text.indexOf('// %q = prim.mul'), text.indexOf('// %acc = prim.matmul'));
-    expect(fn.match(/^\/\/ %\w+ = prim\./gm)).toEqual(['// %q = prim.', '// %r = prim.', '// %c = prim.', '// %xq = prim.']);
+    const fn = text.slice(text.indexOf('// %xf = prim.cast(%x) {to = f32} : (tensor<8x64xf16>) -> tensor<8x64xf32> (recomputed here)\n// %q'), text.indexOf('// %acc = prim.matmul'));
+    expect(fn.match(/^\/\/ %\w+ = prim\.\w+/gm)).toEqual(['// %xf = prim.cast', '// %q = prim.mul', '// %r = prim.round', '// %c = prim.clamp', '// %xq = prim.cast']);
+    // The f16 input is read and widened in the loop: %xf never goes through memory.
+    expect(fn).toContain('const t1 = F16_TO_F32[t0];');
     // 8 rows of 64: the shapes are literals, the scale broadcast along the row.
     expect(fn).toContain('for (let i0 = 0; i0 < 8; i0++) {');
     expect(fn).toContain('for (let i1 = 0; i1 < 64; i1++) {');
@@ -51,7 +53,19 @@ describe('the generated module', () => {
     // The splat constants are inlined: f32(1/127) and 127.
     expect(text).toContain('Math.fround(t0 * 0.007874015718698502)');
     expect(text).toContain('Math.fround(127 / t0)');
-    expect(compileGraph(tpLinear()).emitted.stats).toMatchObject({ steps: 8, fusedStatements: 12, kernelSteps: 0 });
+    expect(compileGraph(tpLinear()).emitted.stats).toMatchObject({ steps: 7, fusedStatements: 10, kernelSteps: 0 });
+  });
+
+  it('recomputes casts and abs in the loops that read them: the reduction reads the f16 input', () => {
+    const text = emitGraph(tpLinear().graph()).text;
+    const fn = text.slice(text.indexOf('// %xf = prim.cast'), text.indexOf('// %xs = prim.mul'));
+    expect(fn.match(/^\/\/ .*$/gm)).toEqual([
+      '// %xf = prim.cast(%x) {to = f32} : (tensor<8x64xf16>) -> tensor<8x64xf32> (recomputed here)',
+      '// %ax = prim.abs(%xf) : (tensor<8x64xf32>) -> tensor<8x64xf32> (recomputed here)',
+      '// %amax = prim.reduce_max(%ax) {axes = [1]} : (tensor<8x64xf32>) -> tensor<8xf32>',
+    ]);
+    expect(fn).toContain('function s0(x0: Uint16Array, y: Float32Array, yu: Uint32Array): void {');
+    expect(fn).toContain('const t2 = Math.abs(t1);');
   });
 
   it('inlines the NZ index map of layout.trans_data', () => {

@@ -14,6 +14,7 @@ import { parseModule } from '../../../src/ir/parse.ts';
 import { printModule } from '../../../src/ir/print.ts';
 import type { Tensor } from '../../../src/ir/storage.ts';
 import { TensorType } from '../../../src/ir/types.ts';
+import { expectCompiledAgrees } from '../../helpers/compiled-equality.ts';
 import { readFixture } from '../../helpers/fixtures.ts';
 import { bytesOf, seededStorage, type Role } from '../../helpers/seeded-inputs.ts';
 
@@ -46,8 +47,9 @@ export function feedsFor(m: Module, seed: number): Feeds {
   return feeds;
 }
 
-/** outputs[rank][i] as bytes. */
+/** outputs[rank][i] as bytes; the compiled mode must give the same (test/helpers/compiled-equality.ts). */
 export async function outputBits(m: Module, feeds: Feeds): Promise<Uint8Array[][]> {
+  await expectCompiledAgrees(m, feeds);
   const r = await run(m, feeds);
   return r.outputs.map((outs) => outs.map((t) => bytesOf(t.data).slice()));
 }
