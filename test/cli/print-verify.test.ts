@@ -1,5 +1,4 @@
 // The CLI as users run it: `node bin/fractal.mjs …` in a child process, from another directory.
-import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -7,18 +6,12 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { moduleFromJson } from '../../src/ir/json.ts';
 import { printModule } from '../../src/ir/print.ts';
+import { fractal as run } from '../helpers/cli.ts';
 
-const BIN = fileURLToPath(new URL('../../bin/fractal.mjs', import.meta.url));
 const EXAMPLE = fileURLToPath(new URL('../../examples/tp_linear_fused.fir', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'fractal-cli-'));
 
-function fractal(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(process.execPath, [BIN, ...args], { cwd: dir }, (error, stdout, stderr) => {
-      resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr });
-    });
-  });
-}
+const fractal = (...args: string[]) => run(args, { cwd: dir });
 
 describe('fractal print / verify', () => {
   it('print writes the canonical text', async () => {

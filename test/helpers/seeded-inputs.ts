@@ -3,20 +3,10 @@
 import type { DType } from '../../src/ir/dtype.ts';
 import { allocStorage, writeElement, type Storage } from '../../src/ir/storage.ts';
 import type { TensorType } from '../../src/ir/types.ts';
+import { rng } from './rng.ts';
 import { bf16FromF64, f16FromF64, f32Bits } from '../../src/numerics/float.ts';
 
-/** xorshift32: small, seedable, and the same on every machine. */
-export function rng(seed: number): () => number {
-  let s = (seed * 0x9e3779b1) >>> 0 || 1;
-  return () => {
-    s ^= s << 13;
-    s >>>= 0;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    s >>>= 0;
-    return s / 4294967296;
-  };
-}
+export { rng } from './rng.ts';
 
 const int = (r: () => number, lo: number, hi: number): number => lo + Math.floor(r() * (hi - lo + 1));
 

@@ -3,21 +3,9 @@
 // tiny amax, overflow, f32 scales with non-zero low 13 bits).
 import { f16FromF64 } from '../../../src/numerics/float.ts';
 import { f32, f32ToBits, toBf16 } from './numerics.ts';
+import type { Rng } from '../rng.ts';
 
-export type Rng = () => number;
-
-/** xorshift32 in [0, 1). */
-export function rng(seed: number): Rng {
-  let s = (seed * 0x9e3779b1) >>> 0 || 1;
-  return () => {
-    s ^= s << 13;
-    s >>>= 0;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    s >>>= 0;
-    return s / 4294967296;
-  };
-}
+export { rng, type Rng } from '../rng.ts';
 
 export const intIn = (r: Rng, lo: number, hi: number): number => lo + Math.floor(r() * (hi - lo + 1));
 export const pick = <T>(r: Rng, xs: readonly T[]): T => xs[Math.floor(r() * xs.length)]!;

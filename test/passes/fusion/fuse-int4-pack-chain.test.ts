@@ -14,17 +14,7 @@ import { FUSE_INT4_PACK_RULES } from '../../../src/passes/fusion/fuse-int4-pack.
 import { runPipeline } from '../../../src/passes/pass-manager.ts';
 import { explain } from '../../../src/passes/rewrite/explain.ts';
 import { readFixture } from '../../helpers/fixtures.ts';
-
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { rng } from '../../helpers/rng.ts';
 
 /** In-range values, the values the op masks, the i32 extremes and arbitrary i32 bits. */
 function weights(d0: number, d1: number, seed: number): Int32Array {

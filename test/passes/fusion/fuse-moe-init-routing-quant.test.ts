@@ -16,17 +16,7 @@ import { bf16FromF64, f16FromF64, f16ToF64 } from '../../../src/numerics/float.t
 import { FUSE_MOE_INIT_ROUTING_QUANT_RULES } from '../../../src/passes/fusion/fuse-moe-init-routing-quant.ts';
 import { runPipeline } from '../../../src/passes/pass-manager.ts';
 import { explain } from '../../../src/passes/rewrite/explain.ts';
-
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { rng } from '../../helpers/rng.ts';
 
 const bytes = (d: Storage): Uint8Array => new Uint8Array(d.buffer, d.byteOffset, d.byteLength).slice();
 

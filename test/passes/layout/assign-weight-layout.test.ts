@@ -11,18 +11,7 @@ import type { Storage } from '../../../src/ir/storage.ts';
 import { ASSIGN_WEIGHT_LAYOUT_RULES } from '../../../src/passes/layout/assign-weight-layout.ts';
 import { runPipeline } from '../../../src/passes/pass-manager.ts';
 import { explain } from '../../../src/passes/rewrite/explain.ts';
-
-/** mulberry32: a small seeded generator for test inputs. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { rng } from '../../helpers/rng.ts';
 
 const bytes = (d: Storage): Uint8Array => new Uint8Array(d.buffer, d.byteOffset, d.byteLength).slice();
 
