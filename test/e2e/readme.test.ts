@@ -25,7 +25,8 @@ describe('README', () => {
   it('prints the embedded example with the command it shows', () => {
     const cmd = /```sh\n(npx fractal print [^\n]+)\n```/.exec(README)?.[1];
     expect(cmd).toBe('npx fractal print examples/tp_linear.fir');
-    const r = spawnSync(process.execPath, [join(ROOT, 'bin/fractal.mjs'), 'print', 'examples/tp_linear.fir'], { cwd: ROOT, encoding: 'utf8', timeout: 60_000 });
+    // Exactly as written: npx runs the package's own `fractal` bin.
+    const r = spawnSync('bash', ['-c', cmd!], { cwd: ROOT, encoding: 'utf8', timeout: 60_000 });
     expect(r.status).toBe(0);
     expect(r.stdout).toBe(readFileSync(join(ROOT, 'examples/tp_linear.fir'), 'utf8'));
   });
