@@ -13,13 +13,15 @@ describe('README', () => {
     const tour = /## API tour\s+```ts\n([\s\S]*?)```/.exec(README)?.[1];
     expect(tour).toBeDefined();
     const dir = mkdtempSync(join(tmpdir(), 'fractal-tour-'));
-    const file = join(dir, 'tour.ts');
+    const file = join(dir, 'tour.mts'); // ESM, for the top-level await
     writeFileSync(file, tour!.replace("from 'fractal'", `from ${JSON.stringify(join(ROOT, 'src/index.ts'))}`));
     const r = spawnSync(process.execPath, ['--import', 'tsx', file], { cwd: ROOT, encoding: 'utf8', timeout: 60_000 });
     expect(r.stderr).toBe('');
     expect(r.status).toBe(0);
     expect(r.stdout).toContain('npu.dynamic_quant(%x) : (tensor<4x64xf16>) -> (tensor<4x64xi8>, tensor<4xf32>)');
     expect(r.stdout).toContain('[dynamic_quant.3]');
+    expect(r.stdout).toContain('Int8Array(4) [ 127, 127, 127, 127 ]');
+    expect(r.stdout).toContain(readFileSync(join(ROOT, 'examples/tp_linear_fused.fir'), 'utf8'));
   });
 
   it('prints the embedded example with the command it shows', () => {
